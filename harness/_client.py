@@ -1,0 +1,290 @@
+"""The provider-agnostic client: one request, validation of every call, retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+from harness._toolset import ToolSet, toolset_for
+from harness.errors import (
+    IncompleteResponseError,
+    NoToolCallsError,
+    ToolArgumentsError,
+    ToolCallError,
+    UnknownToolError,
+)
+from harness.providers._base import ParsedAnswer, Provider, RawCall, StreamDecoder, ToolOutput
+from harness.providers._schema import restore_omitted
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One validated call: the model instance plus what identifies it on the wire."""
+
+    id: str | None
+    name: str
+    value: BaseModel
+    raw: RawCall = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ParallelToolsResponse:
+    """What :meth:`ParallelToolsClient.create_with_response` returns."""
+
+    calls: list[ToolCall]
+    raw: Any
+    provider: Provider = field(repr=False)
+
+    @property
+    def values(self) -> list[BaseModel]:
+        return [call.value for call in self.calls]
+
+    def tool_result_messages(self, outputs: Sequence[str] | Mapping[str, str]) -> list[Any]:
+        """The assistant turn plus the provider's tool-result message(s), ready to append to ``messages``.
+
+        ``outputs`` is one string per call, in call order, or a mapping from call id to string.
+        """
+        if isinstance(outputs, Mapping):
+            missing = [c.id for c in self.calls if c.id not in outputs]
+            if missing:
+                raise KeyError(f"no output for call id(s) {missing}; every call needs an answer")
+            texts = [outputs[c.id] for c in self.calls if c.id is not None]
+        else:
+            texts = list(outputs)
+        if len(texts) != len(self.calls):
+            raise ValueError(f"{len(self.calls)} calls need {len(self.calls)} outputs, got {len(texts)}")
+        return self.provider.tool_result_messages(
+            self.raw, [ToolOutput(call.raw, text) for call, text in zip(self.calls, texts)]
+        )
+
+
+class _Turn:
+    """One prepared request and the rules for reading its answer."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        model: str,
+        messages: Sequence[Any],
+        response_model: Any,
+        strict: bool,
+        options: dict[str, Any],
+    ) -> None:
+        self.provider = provider
+        self.toolset: ToolSet = toolset_for(response_model)
+        self.strict = strict
+        provider.check_names(self.toolset)
+        self.messages = list(messages)
+        self.tools = provider.tool_declarations(self.toolset, strict=strict)
+        self.model = model
+        self.options = options
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.provider.build_request(
+            model=self.model, messages=self.messages, tools=self.tools, options=self.options
+        )
+
+    def validate(self, call: RawCall) -> ToolCall:
+        provider = self.provider.name
+        tool = self.toolset.by_name.get(call.name)
+        if tool is None:
+            raise UnknownToolError(
+                provider=provider, tool_name=call.name, call_id=call.id, raw_arguments=call.arguments,
+                known=self.toolset.names,
+            )
+        arguments = call.arguments
+        try:
+            if self.strict:
+                decoded = json.loads(arguments) if isinstance(arguments, str) else arguments
+                arguments = restore_omitted(decoded, tool.json_schema)
+            text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+            # JSON mode everywhere: tuples, datetimes and strict models validate alike for every provider.
+            value = tool.model.model_validate_json(text or "{}")
+        except pydantic.ValidationError as exc:
+            errors = [dict(e) for e in exc.errors(include_url=False)]
+            raise ToolArgumentsError(
+                provider=provider, tool_name=call.name, call_id=call.id, raw_arguments=call.arguments, errors=errors
+            ) from exc
+        except ValueError as exc:  # json.loads
+            raise ToolArgumentsError(
+                provider=provider, tool_name=call.name, call_id=call.id, raw_arguments=call.arguments,
+                errors=[{"type": "json_invalid", "loc": (), "msg": str(exc)}],
+            ) from exc
+        return ToolCall(call.id, call.name, value, call)
+
+    def check_finish(self, finish_reason: str | None, calls_seen: int) -> None:
+        if finish_reason in self.provider.incomplete_reasons:
+            raise IncompleteResponseError(
+                provider=self.provider.name, finish_reason=str(finish_reason), calls_seen=calls_seen
+            )
+
+    def read(self, response: Any) -> list[ToolCall]:
+        answer: ParsedAnswer = self.provider.parse_answer(response)
+        self.check_finish(answer.finish_reason, len(answer.calls))
+        if not answer.calls:
+            raise NoToolCallsError(provider=self.provider.name, text=answer.text, finish_reason=answer.finish_reason)
+        # Validate every call before handing out any; keep the first error, report them all on retry.
+        results: list[ToolCall] = []
+        errors: list[tuple[RawCall, ToolCallError]] = []
+        for call in answer.calls:
+            try:
+                results.append(self.validate(call))
+            except ToolCallError as exc:
+                errors.append((call, exc))
+        if errors:
+            raise _FailedCalls(answer.calls, errors)
+        return results
+
+    def retry_with(self, response: Any, failure: _FailedCalls) -> None:
+        """Answer every call id: the failures with their error, the others with a request to repeat them."""
+        bad = {id(call): exc for call, exc in failure.errors}
+        outputs = [
+            ToolOutput(call, f"{bad[id(call)]}. Call {call.name} again with corrected arguments.", is_error=True)
+            if id(call) in bad
+            else ToolOutput(call, "Valid. Repeat this call unchanged together with the corrected calls.")
+            for call in failure.calls
+        ]
+        self.messages += self.provider.tool_result_messages(response, outputs)
+
+    def stream_end(self, decoder: StreamDecoder, calls_seen: int) -> None:
+        self.check_finish(decoder.finish_reason, calls_seen)
+        if calls_seen == 0:
+            raise NoToolCallsError(
+                provider=self.provider.name, text="".join(decoder.text_parts), finish_reason=decoder.finish_reason
+            )
+
+
+class _FailedCalls(Exception):
+    def __init__(self, calls: list[RawCall], errors: list[tuple[RawCall, ToolCallError]]) -> None:
+        self.calls = calls
+        self.errors = errors
+        super().__init__(str(errors[0][1]))
+
+
+class _ClientBase:
+    def __init__(self, provider: Provider, sdk_client: Any, model: str, *, strict: bool = False) -> None:
+        self.provider = provider
+        self.client = sdk_client
+        self.model = model
+        self.strict = strict
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.provider.name}/{self.model})"
+
+    def _turn(
+        self, messages: Sequence[Any], response_model: Any, max_retries: int, stream: bool, options: dict[str, Any]
+    ) -> _Turn:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        if stream and max_retries:
+            # Calls already handed out cannot be taken back, so a streamed answer is never re-asked.
+            raise ValueError("max_retries needs stream=False: streamed calls are handed out as they arrive")
+        strict = bool(options.pop("strict", self.strict))
+        return _Turn(self.provider, self.model, messages, response_model, strict, options)
+
+
+class ParallelToolsClient(_ClientBase):
+    """Sync client returned by :func:`harness.from_provider`."""
+
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: bool = False,
+        max_retries: int = 0,
+        **provider_kwargs: Any,
+    ) -> Any:
+        """Return the validated calls in the provider's order (a list), or an iterator with ``stream=True``."""
+        if stream:
+            turn = self._turn(messages, response_model, max_retries, True, provider_kwargs)
+            return self._stream(turn)
+        return self.create_with_response(
+            messages=messages, response_model=response_model, max_retries=max_retries, **provider_kwargs
+        ).values
+
+    def create_with_response(
+        self, *, messages: Sequence[Any], response_model: Any, max_retries: int = 0, **provider_kwargs: Any
+    ) -> ParallelToolsResponse:
+        """Like :meth:`create`, plus the raw SDK response, call ids and tool names."""
+        turn = self._turn(messages, response_model, max_retries, False, provider_kwargs)
+        for attempt in range(max_retries + 1):
+            response = self.provider.send(self.client, turn.request, stream=False)
+            try:
+                return ParallelToolsResponse(turn.read(response), response, self.provider)
+            except _FailedCalls as failure:
+                if attempt == max_retries:
+                    raise failure.errors[0][1] from None
+                turn.retry_with(response, failure)
+        raise AssertionError("unreachable")
+
+    def _stream(self, turn: _Turn) -> Iterator[BaseModel]:
+        decoder = self.provider.stream_decoder()
+        seen = 0
+        for event in self.provider.send(self.client, turn.request, stream=True):
+            for call in decoder.feed(event):
+                seen += 1
+                yield turn.validate(call).value
+        rest = decoder.finish()
+        turn.stream_end(decoder, seen + len(rest))
+        for call in rest:
+            yield turn.validate(call).value
+
+
+class AsyncParallelToolsClient(_ClientBase):
+    """Async client: ``await create(...)`` returns a list; ``create(..., stream=True)`` is an async iterator."""
+
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: bool = False,
+        max_retries: int = 0,
+        **provider_kwargs: Any,
+    ) -> Any:
+        if stream:
+            turn = self._turn(messages, response_model, max_retries, True, provider_kwargs)
+            return self._stream(turn)
+        return self._values(
+            self.create_with_response(
+                messages=messages, response_model=response_model, max_retries=max_retries, **provider_kwargs
+            )
+        )
+
+    @staticmethod
+    async def _values(pending: Any) -> list[BaseModel]:
+        response: ParallelToolsResponse = await pending
+        return response.values
+
+    async def create_with_response(
+        self, *, messages: Sequence[Any], response_model: Any, max_retries: int = 0, **provider_kwargs: Any
+    ) -> ParallelToolsResponse:
+        turn = self._turn(messages, response_model, max_retries, False, provider_kwargs)
+        for attempt in range(max_retries + 1):
+            response = await self.provider.send_async(self.client, turn.request, stream=False)
+            try:
+                return ParallelToolsResponse(turn.read(response), response, self.provider)
+            except _FailedCalls as failure:
+                if attempt == max_retries:
+                    raise failure.errors[0][1] from None
+                turn.retry_with(response, failure)
+        raise AssertionError("unreachable")
+
+    async def _stream(self, turn: _Turn) -> AsyncIterator[BaseModel]:
+        decoder = self.provider.stream_decoder()
+        seen = 0
+        async for event in await self.provider.send_async(self.client, turn.request, stream=True):
+            for call in decoder.feed(event):
+                seen += 1
+                yield turn.validate(call).value
+        rest = decoder.finish()
+        turn.stream_end(decoder, seen + len(rest))
+        for call in rest:
+            yield turn.validate(call).value

@@ -1,0 +1,131 @@
+"""Every error the harness raises derives from :class:`HarnessError`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HarnessError(Exception):
+    """Base class for all harness errors."""
+
+
+class UnsupportedSchemaError(HarnessError, TypeError):
+    """A model uses a schema feature the provider cannot represent faithfully.
+
+    Raised before any request is sent, naming the field path, the feature and the provider.
+    """
+
+    def __init__(self, *, provider: str, tool_name: str, path: str, feature: str, hint: str = "") -> None:
+        self.provider = provider
+        self.tool_name = tool_name
+        self.path = path
+        self.feature = feature
+        message = f"{provider} cannot represent {feature} at {tool_name}{path or ''}"
+        if hint:
+            message += f": {hint}"
+        super().__init__(message)
+
+
+class ToolCallError(HarnessError):
+    """A tool call in the provider's answer that cannot become a model instance."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        tool_name: str,
+        call_id: str | None,
+        raw_arguments: Any,
+    ) -> None:
+        self.provider = provider
+        self.tool_name = tool_name
+        self.call_id = call_id
+        self.raw_arguments = raw_arguments
+        super().__init__(message)
+
+
+class UnknownToolError(ToolCallError):
+    """The provider called a tool that is not in ``response_model``."""
+
+    def __init__(
+        self, *, provider: str, tool_name: str, call_id: str | None, raw_arguments: Any, known: list[str]
+    ) -> None:
+        self.known = known
+        super().__init__(
+            f"{provider} called unknown tool {tool_name!r} (call id {call_id!r}); "
+            f"response_model declares {', '.join(map(repr, known))}",
+            provider=provider,
+            tool_name=tool_name,
+            call_id=call_id,
+            raw_arguments=raw_arguments,
+        )
+
+
+class ToolArgumentsError(ToolCallError):
+    """A call's arguments are not valid JSON or fail validation against its model."""
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        tool_name: str,
+        call_id: str | None,
+        raw_arguments: Any,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        self.errors = errors
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())) or '<root>'}: {e.get('msg', '')}" for e in errors
+        )
+        super().__init__(
+            f"{provider} call {call_id!r} to {tool_name!r} has invalid arguments ({details}); "
+            f"raw arguments: {_clip(raw_arguments)}",
+            provider=provider,
+            tool_name=tool_name,
+            call_id=call_id,
+            raw_arguments=raw_arguments,
+        )
+
+
+class NoToolCallsError(HarnessError):
+    """The provider answered without calling any tool."""
+
+    def __init__(self, *, provider: str, text: str, finish_reason: str | None) -> None:
+        self.provider = provider
+        self.text = text
+        self.finish_reason = finish_reason
+        quoted = _clip(text) if text else "<no text>"
+        super().__init__(
+            f"{provider} answered without tool calls (finish reason {finish_reason!r}); its text: {quoted}"
+        )
+
+
+class IncompleteResponseError(HarnessError):
+    """The provider stopped early (token limit, malformed call): some calls may be missing or cut."""
+
+    def __init__(self, *, provider: str, finish_reason: str, calls_seen: int) -> None:
+        self.provider = provider
+        self.finish_reason = finish_reason
+        self.calls_seen = calls_seen
+        super().__init__(
+            f"{provider} stopped with finish reason {finish_reason!r} after {calls_seen} tool call(s); "
+            "the answer is incomplete (raise the token limit or simplify the request)"
+        )
+
+
+class MalformedResponseError(HarnessError):
+    """The provider's answer does not have the wire shape the provider documents."""
+
+    def __init__(self, *, provider: str, problem: str) -> None:
+        self.provider = provider
+        super().__init__(f"malformed {provider} answer: {problem}")
+
+
+def _clip(value: Any, limit: int = 500) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+class ToolNameError(HarnessError, ValueError):
+    """A tool name breaks the provider's naming rule, or two models share one name."""

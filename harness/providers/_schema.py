@@ -1,0 +1,334 @@
+"""One JSON-schema walker; each provider contributes a :class:`SchemaRules` value, not code.
+
+The walker starts from pydantic's own schema (``model_json_schema(by_alias=True)``) and
+rewrites it into the dialect a provider accepts.  Every rewrite is exact (``oneOf`` of
+tagged branches -> ``anyOf``, ``const`` -> one-value ``enum``) or moves a keyword the
+provider only ignores into the description, where pydantic still enforces it on the way
+back.  Anything else raises :class:`~harness.errors.UnsupportedSchemaError` naming the
+field path, the feature and the provider: type structure is never erased silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import UnsupportedSchemaError
+
+JSON = dict[str, Any]
+
+# Keywords that only annotate; a provider that does not list them loses nothing when
+# they move into the description.
+_ANNOTATIONS = frozenset({"title", "default", "examples", "readOnly", "writeOnly", "deprecated", "$comment"})
+
+
+@dataclass(frozen=True)
+class SchemaRules:
+    """What one provider (in one mode) accepts, as data."""
+
+    provider: str
+    #: Keywords the provider accepts; ``None`` accepts every keyword.
+    allowed: frozenset[str] | None = None
+    #: Value checks the provider ignores but pydantic enforces: moved into the description.
+    described: frozenset[str] = frozenset()
+    #: Keyword -> what it means, for keywords that must raise.
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    #: ``format`` values the provider accepts (``None``: all); others move into the description.
+    formats: frozenset[str] | None = None
+    const_as_enum: bool = False
+    one_of_as_any_of: bool = False
+    #: ``{"$ref": ..., "description": ...}`` -> ``{"anyOf": [{"$ref": ...}], "description": ...}``.
+    no_ref_siblings: bool = False
+    #: Types allowed as ``enum`` values (``None``: any).
+    enum_types: tuple[type, ...] | None = None
+    #: Every object gets ``additionalProperties: false``; ``dict[str, T]`` is then unsupported.
+    closed_objects: bool = False
+    #: Every property becomes required; omittable ones become nullable (OpenAI strict).
+    all_required: bool = False
+    #: ``"any"``, ``"optional-only"`` (recursive references only in omittable fields) or ``"none"``.
+    recursion: str = "any"
+    #: Largest ``minItems`` the provider accepts; larger values move into the description.
+    max_min_items: int | None = None
+
+
+@dataclass(frozen=True)
+class _Walk:
+    rules: SchemaRules
+    tool: str
+    defs: Mapping[str, JSON]
+    recursive_edges: frozenset[tuple[str, str]]
+
+
+def transform_schema(schema: JSON, rules: SchemaRules, *, tool: str) -> JSON:
+    """Rewrite pydantic's schema for ``tool`` into ``rules.provider``'s dialect."""
+    schema = copy.deepcopy(schema)
+    defs: dict[str, JSON] = schema.pop("$defs", {})
+    root = _inline_root_ref(schema, defs)
+    walk = _Walk(rules, tool, defs, _recursive_edges(defs))
+    out = _node(walk, root, "", current_def=_root_def_name(schema))
+    if defs:
+        out["$defs"] = {name: _node(walk, d, f"<{name}>", current_def=name) for name, d in defs.items()}
+    if out.get("type") != "object":
+        raise UnsupportedSchemaError(
+            provider=rules.provider, tool_name=tool, path="", feature="a non-object root schema"
+        )
+    return out
+
+
+def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = None) -> Any:
+    """Undo ``all_required``: drop ``null`` for fields the original schema lets one omit.
+
+    Walks ``value`` beside pydantic's original schema, so parsing restores each field's default.
+    """
+    defs = schema.get("$defs", {}) if defs is None else defs
+    schema = _resolve(schema, defs)
+    if isinstance(value, dict) and "properties" in schema:
+        required = set(schema.get("required", ()))
+        props = schema["properties"]
+        out = {}
+        for key, item in value.items():
+            sub = props.get(key)
+            if sub is None:
+                out[key] = item
+            elif item is None and key not in required and not _accepts_null(sub, defs):
+                continue
+            else:
+                out[key] = restore_omitted(item, sub, defs)
+        return out
+    if isinstance(value, dict) and isinstance(schema.get("additionalProperties"), dict):
+        return {k: restore_omitted(v, schema["additionalProperties"], defs) for k, v in value.items()}
+    if isinstance(value, list):
+        if "prefixItems" in schema:
+            return [restore_omitted(v, s, defs) for v, s in zip(value, schema["prefixItems"])] + value[
+                len(schema["prefixItems"]) :
+            ]
+        if isinstance(schema.get("items"), dict):
+            return [restore_omitted(v, schema["items"], defs) for v in value]
+    for key in ("anyOf", "oneOf"):
+        if key in schema and isinstance(value, (dict, list)):
+            for branch in schema[key]:
+                if _shape_fits(value, _resolve(branch, defs)):
+                    return restore_omitted(value, branch, defs)
+    return value
+
+
+# --- the walk -----------------------------------------------------------------------------
+
+
+def _node(walk: _Walk, schema: JSON, path: str, *, current_def: str | None) -> JSON:
+    rules = walk.rules
+    schema = _merge_single_all_of(schema)
+    out: JSON = {}
+    notes: dict[str, Any] = {}
+
+    for key, value in schema.items():
+        if key in rules.unsupported:
+            _fail(walk, path, f"{rules.unsupported[key]} ({key})")
+        if key == "properties":
+            out[key] = {
+                name: _node(walk, sub, f"{path}.{name}", current_def=current_def) for name, sub in value.items()
+            }
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            suffix = {"items": "[]", "additionalProperties": "{}", "not": "!"}[key]
+            out[key] = _node(walk, value, path + suffix, current_def=current_def)
+        elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            out[key] = [
+                _node(walk, sub, f"{path}[{i}]" if key == "prefixItems" else path, current_def=current_def)
+                for i, sub in enumerate(value)
+            ]
+        else:
+            out[key] = value
+
+    if rules.one_of_as_any_of and "oneOf" in out:
+        # pydantic emits oneOf only for tagged unions, whose branches exclude each other: anyOf is exact.
+        out["anyOf"] = out.pop("oneOf")
+        out.pop("discriminator", None)
+    if rules.const_as_enum and "const" in out:
+        out["enum"] = [out.pop("const")]
+    if "enum" in out and rules.enum_types is not None:
+        for item in out["enum"]:
+            if isinstance(item, bool) or not isinstance(item, rules.enum_types):
+                _fail(walk, path, f"an enum or Literal of {type(item).__name__} values ({item!r})")
+    if rules.formats is not None and "format" in out and out["format"] not in rules.formats:
+        notes["format"] = out.pop("format")
+    if rules.max_min_items is not None and out.get("minItems", 0) > rules.max_min_items:
+        notes["minItems"] = out.pop("minItems")
+    _check_recursion(walk, out, path, current_def)
+    if rules.closed_objects:
+        _close_object(walk, out, path)
+    if rules.all_required and "properties" in out:
+        _require_all(out, notes)
+
+    for key in list(out):
+        if key in rules.described or (rules.allowed is not None and key not in rules.allowed):
+            if key in rules.described or key in _ANNOTATIONS:
+                value = out.pop(key)
+                if key != "title":
+                    notes[key] = value
+            elif key == "discriminator":
+                out.pop(key)  # only meaningful beside oneOf, which this provider does not take
+            else:
+                _fail(walk, path, f"the JSON-schema keyword {key!r}")
+    if notes:
+        out["description"] = _describe(out.get("description"), notes)
+    if rules.no_ref_siblings and "$ref" in out and len(out) > 1:
+        out = {"anyOf": [{"$ref": out.pop("$ref")}], **out}
+    return out
+
+
+def _require_all(out: JSON, notes: dict[str, Any]) -> None:
+    required = set(out.get("required", ()))
+    for name, sub in out["properties"].items():
+        if name not in required:
+            # An omittable field must still be sent; null stands for "use the default".
+            if "default" in sub:
+                sub["description"] = _describe(sub.get("description"), {"default": sub.pop("default")})
+            out["properties"][name] = _nullable(sub)
+    out["required"] = list(out["properties"])
+
+
+def _nullable(schema: JSON) -> JSON:
+    if _accepts_null(schema, {}):
+        return schema
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
+    if isinstance(schema.get("type"), str) and "enum" not in schema:
+        return {**schema, "type": [schema["type"], "null"]}
+    described = {k: schema[k] for k in ("description",) if k in schema}
+    rest = {k: v for k, v in schema.items() if k != "description"}
+    return {"anyOf": [rest, {"type": "null"}], **described}
+
+
+def _close_object(walk: _Walk, out: JSON, path: str) -> None:
+    if out.get("type") != "object":
+        return
+    extra = out.get("additionalProperties")
+    if isinstance(extra, dict) or (extra is True and not out.get("properties")):
+        _fail(walk, path, "a dict[str, T] field (an object with additionalProperties)")
+    out["additionalProperties"] = False
+    out.setdefault("properties", {})
+    out.setdefault("required", [])
+
+
+def _check_recursion(walk: _Walk, out: JSON, path: str, current_def: str | None) -> None:
+    if walk.rules.recursion == "any" or current_def is None or "properties" not in out:
+        return
+    required = set(out.get("required", ()))
+    for name, sub in out["properties"].items():
+        for target in _direct_refs(sub):
+            if (current_def, target) not in walk.recursive_edges:
+                continue
+            if walk.rules.recursion == "none" or name in required:
+                where = "a recursive model" if walk.rules.recursion == "none" else "a recursive reference in a required field"
+                _fail(walk, f"{path}.{name}", f"{where} ({target})")
+
+
+def _fail(walk: _Walk, path: str, feature: str) -> None:
+    raise UnsupportedSchemaError(provider=walk.rules.provider, tool_name=walk.tool, path=path, feature=feature)
+
+
+def _describe(description: str | None, notes: Mapping[str, Any]) -> str:
+    text = ", ".join(f"{k}={json.dumps(v, sort_keys=True, default=str)}" for k, v in notes.items())
+    return f"{description} ({text})" if description else f"({text})"
+
+
+# --- helpers on plain schemas -----------------------------------------------------------------
+
+
+def _merge_single_all_of(schema: JSON) -> JSON:
+    all_of = schema.get("allOf")
+    if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict):
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        return {**all_of[0], **rest}
+    return schema
+
+
+def _inline_root_ref(schema: JSON, defs: Mapping[str, JSON]) -> JSON:
+    name = _root_def_name(schema)
+    if name is None:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "$ref"}
+    return {**copy.deepcopy(defs[name]), **rest}
+
+
+def _root_def_name(schema: JSON) -> str | None:
+    ref = schema.get("$ref")
+    return _def_name(ref) if isinstance(ref, str) else None
+
+
+def _def_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def _direct_refs(schema: Any) -> set[str]:
+    """Definitions a field refers to without crossing into another model's properties."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        if isinstance(schema.get("$ref"), str):
+            found.add(_def_name(schema["$ref"]))
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            for sub in schema.get(key, ()):
+                found |= _direct_refs(sub)
+        for key in ("items", "additionalProperties"):
+            found |= _direct_refs(schema.get(key))
+    return found
+
+
+def _all_refs(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        found = {_def_name(schema["$ref"])} if isinstance(schema.get("$ref"), str) else set()
+        for value in schema.values():
+            found |= _all_refs(value)
+        return found
+    if isinstance(schema, list):
+        return set().union(*(_all_refs(v) for v in schema)) if schema else set()
+    return set()
+
+
+def _recursive_edges(defs: Mapping[str, JSON]) -> frozenset[tuple[str, str]]:
+    """Edges (a, b) between definitions where b can reach a again: the edges that close a cycle."""
+    graph = {name: _all_refs(d) & defs.keys() for name, d in defs.items()}
+    reach: dict[str, set[str]] = {}
+    for start in graph:
+        seen: set[str] = set()
+        stack = list(graph[start])
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(graph.get(node, ()))
+        reach[start] = seen
+    return frozenset((a, b) for a, targets in graph.items() for b in targets if a in reach.get(b, set()))
+
+
+def _resolve(schema: JSON, defs: Mapping[str, JSON]) -> JSON:
+    schema = _merge_single_all_of(schema)
+    while isinstance(schema.get("$ref"), str):
+        schema = _merge_single_all_of(defs.get(_def_name(schema["$ref"]), {}))
+    return schema
+
+
+def _accepts_null(schema: JSON, defs: Mapping[str, JSON]) -> bool:
+    schema = _resolve(schema, defs) if defs else schema
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if None in schema.get("enum", ()) or ("const" in schema and schema["const"] is None):
+        return True
+    return any(_accepts_null(s, defs) for s in schema.get("anyOf", ()) + schema.get("oneOf", ()))
+
+
+def _shape_fits(value: Any, schema: JSON) -> bool:
+    kind = schema.get("type")
+    if isinstance(value, dict):
+        if kind not in (None, "object") or not isinstance(schema.get("properties"), dict):
+            return kind == "object"
+        return set(value) <= set(schema["properties"]) and all(
+            value.get(k) == (s.get("const", value.get(k)))
+            for k, s in schema["properties"].items()
+            if k in value
+        )
+    return kind == "array"
