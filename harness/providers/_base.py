@@ -77,7 +77,7 @@ class SDKClient:
 class Provider(ABC):
     """A provider adapter. Subclasses are stateless apart from their class attributes."""
 
-    name: ClassVar[str]
+    name: str
     #: Tool names the provider accepts, and the rule in words for error messages.
     tool_name_pattern: ClassVar[re.Pattern[str]]
     tool_name_rule: ClassVar[str]

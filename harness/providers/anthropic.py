@@ -1,0 +1,201 @@
+"""Anthropic Messages: ``POST /v1/messages`` with ``tools`` and ``tool_use`` content blocks."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from harness._toolset import ToolSet
+from harness.errors import MalformedResponseError
+from harness.providers._base import (
+    ParsedAnswer,
+    Provider,
+    RawCall,
+    SDKClient,
+    StreamDecoder,
+    ToolOutput,
+    call_arguments,
+    sse,
+)
+from harness.providers._schema import SchemaRules
+
+DEFAULT_MAX_TOKENS = 4096
+
+
+class Anthropic(Provider):
+    name = "anthropic"
+    tool_name_pattern = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+    tool_name_rule = "1 to 64 of a-z, A-Z, 0-9, '_' and '-'"
+    incomplete_reasons = frozenset({"max_tokens", "model_context_window_exceeded"})
+    # input_schema is JSON Schema 2020-12 and taken as a guide: pydantic's schema goes as it is.
+    rules = SchemaRules(provider="anthropic")
+    # Strict tool use is grammar-constrained: closed objects, no recursion, no numeric or length bounds.
+    strict_rules = SchemaRules(
+        provider="anthropic (strict)",
+        described=frozenset(
+            {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"}
+        ),
+        closed_objects=True,
+        recursion="none",
+        max_min_items=1,
+    )
+
+    def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
+        import anthropic
+
+        if async_client:
+            return SDKClient(anthropic.AsyncAnthropic(**sdk_kwargs), is_async=True)
+        return SDKClient(anthropic.Anthropic(**sdk_kwargs), is_async=False)
+
+    def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
+        create = getattr(getattr(client, "messages", None), "create", None)
+        if create is None or not type(client).__module__.startswith("anthropic"):
+            raise TypeError(f"anthropic needs an anthropic.Anthropic or AsyncAnthropic client, got {type(client).__qualname__}")
+        return SDKClient(client, is_async=inspect.iscoroutinefunction(inspect.unwrap(create)))
+
+    # --- request ---------------------------------------------------------------------
+    def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:
+        tools = []
+        for tool in toolset.tools:
+            declaration = {
+                "name": tool.name,
+                "description": tool.description,
+                "input_schema": self.schema_for(tool, strict=strict),
+            }
+            if strict:
+                declaration["strict"] = True
+            tools.append(declaration)
+        return tools
+
+    def build_request(
+        self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
+    ) -> dict[str, Any]:
+        system = [m["content"] for m in messages if isinstance(m, dict) and m.get("role") in ("system", "developer")]
+        turns = [m for m in messages if not (isinstance(m, dict) and m.get("role") in ("system", "developer"))]
+        request: dict[str, Any] = {
+            "model": model,
+            "max_tokens": DEFAULT_MAX_TOKENS,
+            "messages": turns,
+            "tools": tools,
+            # "any" forces a call; parallel calls stay allowed unless the caller disables them.
+            "tool_choice": {"type": "any"},
+        }
+        if system:
+            request["system"] = "\n\n".join(s if isinstance(s, str) else json.dumps(s) for s in system)
+        request.update(options)
+        return request
+
+    def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        return client.messages.create(**request, stream=stream)
+
+    async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        return await client.messages.create(**request, stream=stream)
+
+    # --- answer ----------------------------------------------------------------------
+    def parse_answer(self, response: Any) -> ParsedAnswer:
+        content = getattr(response, "content", None)
+        if content is None:
+            raise MalformedResponseError(provider=self.name, problem="the message has no content")
+        calls: list[RawCall] = []
+        text: list[str] = []
+        # Server tools (server_tool_use, web search results) run at Anthropic: they are not calls for us.
+        for block in content:
+            if block.type == "tool_use":
+                calls.append(RawCall(block.id, block.name, block.input))
+            elif block.type == "text":
+                text.append(block.text)
+        return ParsedAnswer(calls, "".join(text), response.stop_reason)
+
+    def stream_decoder(self) -> StreamDecoder:
+        return _MessagesStreamDecoder()
+
+    # --- conversation ----------------------------------------------------------------
+    def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
+        assistant = {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in response.content]}
+        # Every tool_result in ONE user message, before any text; a missing one is an HTTP 400.
+        results = [
+            {"type": "tool_result", "tool_use_id": o.call.id, "content": o.content, "is_error": o.is_error}
+            for o in outputs
+        ]
+        return [assistant, {"role": "user", "content": results}]
+
+    # --- backward --------------------------------------------------------------------
+    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
+        return {**self._message(model, "tool_use"), "content": [_tool_use(i, c) for i, c in enumerate(calls)]}
+
+    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
+        events: list[dict[str, Any]] = [{"type": "message_start", "message": self._message(model, None)}]
+        for i, instance in enumerate(calls):
+            block = _tool_use(i, instance)
+            text = json.dumps(block.pop("input"))
+            events.append({"type": "content_block_start", "index": i, "content_block": {**block, "input": {}}})
+            for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                events.append({"type": "content_block_delta", "index": i, "delta": delta})
+            events.append({"type": "content_block_stop", "index": i})
+        events.append(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                "usage": {"output_tokens": 0},
+            }
+        )
+        events.append({"type": "message_stop"})
+        return sse(events, named=True)
+
+    @staticmethod
+    def _message(model: str, stop_reason: str | None) -> dict[str, Any]:
+        return {
+            "id": "msg_harness",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 0, "output_tokens": 0},
+        }
+
+
+def _tool_use(index: int, instance: BaseModel) -> dict[str, Any]:
+    name, arguments = call_arguments(instance)
+    return {"type": "tool_use", "id": f"toolu_{index:02d}", "name": name, "input": arguments}
+
+
+class _MessagesStreamDecoder(StreamDecoder):
+    """A ``tool_use`` block opens a call; ``input_json_delta`` fragments fill it; ``content_block_stop`` ends it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._open: dict[int, tuple[str, str, list[str]]] = {}
+
+    def feed(self, event: Any) -> list[RawCall]:
+        kind = event.type
+        if kind == "content_block_start" and event.content_block.type == "tool_use":
+            block = event.content_block
+            self._open[event.index] = (block.id, block.name, [])
+        elif kind == "content_block_delta":
+            delta = event.delta
+            if delta.type == "input_json_delta" and event.index in self._open:
+                self._open[event.index][2].append(delta.partial_json)
+            elif delta.type == "text_delta":
+                self.text_parts.append(delta.text)
+        elif kind == "content_block_stop" and event.index in self._open:
+            call_id, name, parts = self._open.pop(event.index)
+            return [RawCall(call_id, name, "".join(parts))]
+        elif kind == "message_delta" and event.delta.stop_reason is not None:
+            self.finish_reason = event.delta.stop_reason
+        return []
+
+    def finish(self) -> list[RawCall]:
+        rest = [RawCall(i, n, "".join(p)) for i, n, p in self._open.values()]
+        self._open.clear()
+        return rest
+
+
+PROVIDER = Anthropic()

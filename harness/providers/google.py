@@ -1,0 +1,201 @@
+"""Google Gemini API and Vertex AI through google-genai: ``generateContent`` with function declarations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from harness._toolset import ToolSet
+from harness.errors import MalformedResponseError
+from harness.providers._base import (
+    ParsedAnswer,
+    Provider,
+    RawCall,
+    SDKClient,
+    StreamDecoder,
+    ToolOutput,
+    call_arguments,
+    sse,
+)
+from harness.providers._schema import SchemaRules
+
+# What parameters_json_schema takes, per the SDK's docstring for response_json_schema (same backend).
+_ALLOWED = frozenset(
+    {
+        "$defs", "$ref", "type", "format", "title", "description", "enum", "items", "prefixItems",
+        "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf", "properties",
+        "additionalProperties", "required", "propertyOrdering",
+    }
+)
+# Value checks Gemini does not take but pydantic still enforces on the way back.
+_DESCRIBED = frozenset(
+    {"minLength", "maxLength", "pattern", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "uniqueItems",
+     "minProperties", "maxProperties"}
+)
+
+
+class Google(Provider):
+    """One adapter for both back ends; they differ only in how the SDK client is built."""
+
+    tool_name_pattern = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}")
+    tool_name_rule = "1 to 128 of a-z, A-Z, 0-9, '_', '.', ':' and '-', starting with a letter or '_'"
+    incomplete_reasons = frozenset(
+        {"MAX_TOKENS", "MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"}
+    )
+    rules = SchemaRules(
+        provider="google",
+        allowed=_ALLOWED,
+        described=_DESCRIBED,
+        const_as_enum=True,  # const is not taken; a one-value enum with its type is exact
+        one_of_as_any_of=True,
+        no_ref_siblings=True,
+        enum_types=(str, int, float),  # boolean enums are not taken
+        recursion="optional-only",  # recursion is unrolled only through omittable fields
+    )
+
+    def __init__(self, name: str, *, vertexai: bool) -> None:
+        self.name = name
+        self.vertexai = vertexai
+
+    def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
+        from google import genai
+
+        if self.vertexai:
+            sdk_kwargs.setdefault("vertexai", True)
+        return SDKClient(genai.Client(**sdk_kwargs), is_async=async_client)
+
+    def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
+        from google import genai
+
+        if not isinstance(client, genai.Client):
+            raise TypeError(f"{self.name} needs a google.genai.Client, got {type(client).__qualname__}")
+        # One genai.Client serves both: sync calls on .models, async ones on .aio.models.
+        return SDKClient(client, is_async=async_client)
+
+    # --- request ---------------------------------------------------------------------
+    def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:
+        declarations = [
+            {
+                "name": tool.name,
+                "description": tool.description,
+                # Sent verbatim; the typed `parameters` field would reject $ref, $defs and integer enums.
+                "parameters_json_schema": self.schema_for(tool, strict=strict),
+            }
+            for tool in toolset.tools
+        ]
+        return [{"function_declarations": declarations}]
+
+    def build_request(
+        self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
+    ) -> dict[str, Any]:
+        system: list[str] = []
+        contents: list[Any] = []
+        for message in messages:
+            if isinstance(message, dict) and "content" in message and "parts" not in message:
+                role = message.get("role")
+                if role in ("system", "developer"):
+                    system.append(message["content"])
+                    continue
+                content = message["content"]
+                parts = [{"text": content}] if isinstance(content, str) else content
+                contents.append({"role": "model" if role == "assistant" else "user", "parts": parts})
+            else:
+                contents.append(message)  # already a Gemini content (dict or types.Content)
+        options = dict(options)
+        config = dict(options.pop("config", None) or {})
+        config.update(options)
+        config.setdefault("tools", tools)
+        # ANY forces a call and still allows several in one answer.
+        config.setdefault("tool_config", {"function_calling_config": {"mode": "ANY"}})
+        if system:
+            config.setdefault("system_instruction", "\n\n".join(system))
+        return {"model": model, "contents": contents, "config": config}
+
+    def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        if stream:
+            return client.models.generate_content_stream(**request)
+        return client.models.generate_content(**request)
+
+    async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        if stream:
+            return await client.aio.models.generate_content_stream(**request)
+        return await client.aio.models.generate_content(**request)
+
+    # --- answer ----------------------------------------------------------------------
+    def parse_answer(self, response: Any) -> ParsedAnswer:
+        if not hasattr(response, "candidates"):
+            raise MalformedResponseError(provider=self.name, problem=f"expected a response, got {type(response)}")
+        decoder = _GenerateStreamDecoder()
+        calls = decoder.feed(response)
+        return ParsedAnswer(calls, "".join(decoder.text_parts), decoder.finish_reason)
+
+    def stream_decoder(self) -> StreamDecoder:
+        return _GenerateStreamDecoder()
+
+    # --- conversation ----------------------------------------------------------------
+    def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
+        # The model's turn goes back unchanged: its thought signatures must survive.
+        model_turn = response.candidates[0].content
+        parts = []
+        for output in outputs:
+            function_response: dict[str, Any] = {
+                "name": output.call.name,
+                "response": {"error" if output.is_error else "output": output.content},
+            }
+            if output.call.id:
+                function_response["id"] = output.call.id
+            parts.append({"function_response": function_response})
+        # As many function responses as calls, in one content.
+        return [model_turn, {"role": "user", "parts": parts}]
+
+    # --- backward --------------------------------------------------------------------
+    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
+        return self._chunk([_function_call(c) for c in calls], model, "STOP")
+
+    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
+        # Each event is a whole response; a call always arrives complete in one part.
+        events = [self._chunk([_function_call(c)], model, None) for c in calls]
+        events.append(self._chunk([{"text": ""}], model, "STOP"))
+        return sse(events)
+
+    @staticmethod
+    def _chunk(parts: list[dict[str, Any]], model: str, finish_reason: str | None) -> dict[str, Any]:
+        candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish_reason:
+            candidate["finishReason"] = finish_reason
+        return {
+            "candidates": [candidate],
+            "modelVersion": model,
+            "usageMetadata": {"promptTokenCount": 0, "candidatesTokenCount": 0, "totalTokenCount": 0},
+        }
+
+
+def _function_call(instance: BaseModel) -> dict[str, Any]:
+    name, arguments = call_arguments(instance)
+    return {"functionCall": {"name": name, "args": arguments}}
+
+
+class _GenerateStreamDecoder(StreamDecoder):
+    """Every chunk is a whole response; function-call parts are complete as they arrive."""
+
+    def feed(self, event: Any) -> list[RawCall]:
+        calls: list[RawCall] = []
+        for candidate in (event.candidates or ())[:1]:
+            content = candidate.content
+            for part in (content.parts if content is not None else None) or ():
+                call = part.function_call
+                if call is not None:
+                    calls.append(RawCall(call.id, call.name or "", dict(call.args or {})))
+                elif part.text and not part.thought:
+                    self.text_parts.append(part.text)
+            if candidate.finish_reason is not None:
+                reason = candidate.finish_reason
+                self.finish_reason = str(getattr(reason, "value", reason))
+        return calls
+
+
+GEMINI = Google("google", vertexai=False)
+VERTEX = Google("vertexai", vertexai=True)
