@@ -1,0 +1,460 @@
+"""The client's contract, for every provider, through the real SDKs over a mock transport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal, Union
+
+import httpx2
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+import harness
+from tests._wire import PREFIXES, Wire, sse_response
+
+
+class Weather(BaseModel):
+    location: str
+    units: Literal["imperial", "metric"]
+
+
+class GoogleSearch(BaseModel):
+    query: str
+
+
+class Unrelated(BaseModel):
+    x: int
+
+
+RESPONSE_MODEL = Iterable[Weather | GoogleSearch]
+MESSAGES = [
+    {"role": "system", "content": "You must always use tools"},
+    {"role": "user", "content": "What is the weather in toronto and dallas and who won the super bowl?"},
+]
+CALLS = [
+    Weather(location="Toronto", units="metric"),
+    Weather(location="Dallas", units="imperial"),
+    GoogleSearch(query="who won the super bowl 2023"),
+]
+
+
+def dumps(values: Iterable[BaseModel]) -> list[str]:
+    return [f"{type(v).__name__}:{v.model_dump_json()}" for v in values]
+
+
+def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, Any]:
+    """A text-only answer in each provider's wire shape, optionally with a finish reason."""
+    if prefix == "openai":
+        body = harness.providers.get_provider(prefix).answer_json([], model="m")
+        body["choices"][0]["message"].update(content=text, tool_calls=None)
+        body["choices"][0]["finish_reason"] = finish or "stop"
+        return body
+    if prefix == "openai-responses":
+        body = harness.providers.get_provider(prefix).answer_json([], model="m")
+        content = [{"type": "output_text", "text": text, "annotations": []}]
+        body["output"] = [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": content}]
+        if finish:
+            body.update(status="incomplete", incomplete_details={"reason": finish})
+        return body
+    if prefix == "anthropic":
+        body = harness.providers.get_provider(prefix).answer_json([], model="m")
+        body.update(content=[{"type": "text", "text": text}], stop_reason=finish or "end_turn")
+        return body
+    body = harness.providers.get_provider(prefix).answer_json([], model="m")
+    body["candidates"][0]["content"]["parts"] = [{"text": text}]
+    body["candidates"][0]["finishReason"] = finish or "STOP"
+    return body
+
+
+def with_truncation(prefix: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The same calls, but the provider says it hit its limit."""
+    if prefix == "openai":
+        body["choices"][0]["finish_reason"] = "length"
+    elif prefix == "openai-responses":
+        body.update(status="incomplete", incomplete_details={"reason": "max_output_tokens"})
+    elif prefix == "anthropic":
+        body["stop_reason"] = "max_tokens"
+    else:
+        body["candidates"][0]["finishReason"] = "MAX_TOKENS"
+    return body
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+# --- the happy path, every provider, sync and async, plain and streamed -----------------------
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_calls_come_back_validated_in_order(prefix: str, stream: bool) -> None:
+    wire = Wire(prefix).answer_calls(CALLS, stream=stream)
+    result = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream)
+    assert dumps(result) == dumps(CALLS)
+    if not stream:
+        assert isinstance(result, list)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_async_client_matches_sync(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls(CALLS).answer_calls(CALLS, stream=True)
+    client = wire.client(is_async=True)
+    assert isinstance(client, harness.AsyncParallelToolsClient)
+
+    async def both() -> tuple[list[BaseModel], list[BaseModel]]:
+        plain = await client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+        streamed = [v async for v in client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)]
+        return plain, streamed
+
+    plain, streamed = run(both())
+    assert dumps(plain) == dumps(CALLS) == dumps(streamed)
+
+
+@pytest.mark.parametrize("prefix", ["openai", "openai-responses", "anthropic"])
+def test_async_sdk_client_makes_an_async_harness_client(prefix: str) -> None:
+    # OpenAI and Anthropic clients say themselves whether they are async.
+    wire = Wire(prefix)
+    client = harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=True))
+    assert isinstance(client, harness.AsyncParallelToolsClient)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_stream_hands_out_each_call_before_the_stream_ends(prefix: str) -> None:
+    wire = Wire(prefix)
+    events = [e + "\n\n" for e in wire.provider.answer_sse(CALLS, model="m").split("\n\n") if e.strip()]
+    sent: list[int] = []
+
+    def chunks() -> Iterator[bytes]:
+        for i, event in enumerate(events):
+            sent.append(i)
+            yield event.encode()
+
+    wire.answer_chunks(chunks())
+    stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+    first = next(stream)
+    assert dumps([first]) == dumps(CALLS[:1])
+    assert len(sent) < len(events), "the first call waited for the whole stream"
+    assert dumps([first, *stream]) == dumps(CALLS)
+
+
+# --- what is sent ------------------------------------------------------------------------------
+
+
+def test_requests_force_tool_use_and_carry_the_system_prompt() -> None:
+    seen = {}
+    for prefix in PREFIXES:
+        wire = Wire(prefix).answer_calls(CALLS)
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+        seen[prefix] = wire.bodies[0]
+    assert seen["openai"]["tool_choice"] == "required"
+    assert [t["function"]["name"] for t in seen["openai"]["tools"]] == ["Weather", "GoogleSearch"]
+    assert seen["openai"]["messages"] == MESSAGES
+    assert seen["openai-responses"]["tool_choice"] == "required"
+    assert all(t["strict"] is False for t in seen["openai-responses"]["tools"])
+    assert seen["openai-responses"]["input"] == MESSAGES
+    assert seen["anthropic"]["tool_choice"] == {"type": "any"}
+    assert seen["anthropic"]["system"] == "You must always use tools"
+    assert seen["anthropic"]["messages"] == [MESSAGES[1]]
+    for prefix in ("google", "vertexai"):
+        body = seen[prefix]
+        assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY"}}
+        assert body["systemInstruction"]["parts"] == [{"text": "You must always use tools"}]
+        assert body["contents"] == [{"role": "user", "parts": [{"text": MESSAGES[1]["content"]}]}]
+        declaration = body["tools"][0]["functionDeclarations"][0]
+        assert declaration["name"] == "Weather"
+        assert declaration["parameters_json_schema"]["properties"]["units"]["enum"] == ["imperial", "metric"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "override", "key", "sent"),
+    [
+        ("openai", {"tool_choice": "auto"}, "tool_choice", "auto"),
+        ("anthropic", {"tool_choice": {"type": "auto"}}, "tool_choice", {"type": "auto"}),
+        ("anthropic", {"max_tokens": 99}, "max_tokens", 99),
+        ("google", {"tool_config": {"function_calling_config": {"mode": "AUTO"}}}, "toolConfig",
+         {"functionCallingConfig": {"mode": "AUTO"}}),
+    ],
+)  # fmt: skip
+def test_caller_overrides_provider_defaults(prefix: str, override: dict[str, Any], key: str, sent: Any) -> None:
+    wire = Wire(prefix).answer_calls(CALLS)
+    wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, **override)
+    assert wire.bodies[0][key] == sent
+
+
+# --- response_model forms and tool names -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "form",
+    [Iterable[Weather | GoogleSearch], Iterable[Union[Weather, GoogleSearch]], list[Weather | GoogleSearch]],  # noqa: UP007
+)
+def test_accepted_response_model_forms(form: Any) -> None:
+    wire = Wire("openai").answer_calls(CALLS)
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=form)) == dumps(CALLS)
+
+
+def test_single_model_form() -> None:
+    wire = Wire("anthropic").answer_calls(CALLS[:2])
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Weather])) == dumps(CALLS[:2])
+
+
+@pytest.mark.parametrize("form", [Weather, list[str], Iterable[int], Iterable[Weather | int], tuple[Weather], str])
+def test_other_response_model_forms_raise_type_error_naming_the_accepted_ones(form: Any) -> None:
+    wire = Wire("openai")
+    with pytest.raises(TypeError, match=r"Iterable\[A \| B\].*list\[A \| B\]"):
+        wire.client().create(messages=MESSAGES, response_model=form)
+    assert wire.requests == []
+
+
+def test_tool_name_comes_from_model_config_title() -> None:
+    class Lookup(BaseModel):
+        model_config = ConfigDict(title="lookup_weather")
+        city: str
+
+    wire = Wire("openai").answer_calls([Lookup(city="Oslo")])
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Lookup])) == dumps([Lookup(city="Oslo")])
+    assert wire.bodies[0]["tools"][0]["function"]["name"] == "lookup_weather"
+
+
+def test_tool_names_follow_each_providers_rule() -> None:
+    class Dotted(BaseModel):
+        model_config = ConfigDict(title="weather.lookup")
+        city: str
+
+    with pytest.raises(harness.ToolNameError, match=r"'weather.lookup'.*openai"):
+        Wire("openai").client().create(messages=MESSAGES, response_model=Iterable[Dotted])
+    wire = Wire("google").answer_calls([Dotted(city="Oslo")])
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Dotted])) == dumps([Dotted(city="Oslo")])
+
+
+def test_two_models_with_one_name_fail_before_any_request() -> None:
+    class A(BaseModel):
+        model_config = ConfigDict(title="same")
+
+    class B(BaseModel):
+        model_config = ConfigDict(title="same")
+
+    wire = Wire("anthropic")
+    with pytest.raises(harness.ToolNameError, match="'same'"):
+        wire.client().create(messages=MESSAGES, response_model=Iterable[A | B])
+    assert wire.requests == []
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_unknown_tool(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls([CALLS[0], Unrelated(x=1)])
+    with pytest.raises(harness.UnknownToolError) as info:
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert info.value.tool_name == "Unrelated"
+    assert info.value.known == ["Weather", "GoogleSearch"]
+    assert "Unrelated" in str(info.value) and prefix in str(info.value)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_invalid_arguments_carry_everything_needed_to_debug(prefix: str, stream: bool) -> None:
+    bad = Weather.model_construct(location="Oslo", units="kelvin")
+    wire = Wire(prefix).answer_calls([CALLS[0], bad], stream=stream)
+    with pytest.raises(harness.ToolArgumentsError) as info:
+        list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream))
+    error = info.value
+    assert (error.provider, error.tool_name) == (prefix, "Weather")
+    assert error.errors[0]["loc"] == ("units",)
+    raw = json.loads(error.raw_arguments) if isinstance(error.raw_arguments, str) else error.raw_arguments
+    assert raw == {"location": "Oslo", "units": "kelvin"}
+    assert "units" in str(error) and "kelvin" in str(error)
+    if prefix not in ("google", "vertexai"):
+        assert error.call_id
+
+
+@pytest.mark.parametrize("prefix", ["openai", "openai-responses"])
+def test_arguments_that_are_not_json(prefix: str) -> None:
+    body = Wire(prefix).provider.answer_json(CALLS[:1], model="m")
+    call = body["choices"][0]["message"]["tool_calls"][0]["function"] if prefix == "openai" else body["output"][0]
+    call["arguments"] = '{"location": "Oslo", "units'
+    wire = Wire(prefix).answer_json(body)
+    with pytest.raises(harness.ToolArgumentsError) as info:
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert info.value.raw_arguments == '{"location": "Oslo", "units'
+    assert info.value.errors[0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_no_calls_is_an_error_quoting_the_text(prefix: str) -> None:
+    wire = Wire(prefix).answer_json(text_answer(prefix, "I'd rather chat about the weather."))
+    with pytest.raises(harness.NoToolCallsError, match="rather chat about the weather") as info:
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert info.value.text == "I'd rather chat about the weather."
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_truncated_answer_is_incomplete_even_with_calls(prefix: str) -> None:
+    body = with_truncation(prefix, Wire(prefix).provider.answer_json(CALLS, model="m"))
+    wire = Wire(prefix).answer_json(body)
+    with pytest.raises(harness.IncompleteResponseError) as info:
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert info.value.calls_seen == 3
+
+
+def test_gemini_malformed_function_call_is_incomplete() -> None:
+    wire = Wire("google").answer_json(text_answer("google", "", finish="MALFORMED_FUNCTION_CALL"))
+    with pytest.raises(harness.IncompleteResponseError, match="MALFORMED_FUNCTION_CALL"):
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
+    provider = Wire(prefix).provider
+    truncated = provider.answer_sse(CALLS, model="m")
+    cut = {
+        "openai": ('"finish_reason":"tool_calls"', '"finish_reason":"length"'),
+        "openai-responses": ('"type":"response.completed"', '"type":"response.incomplete"'),
+        "anthropic": ('"stop_reason":"tool_use"', '"stop_reason":"max_tokens"'),
+    }.get(prefix, ('"finishReason":"STOP"', '"finishReason":"MAX_TOKENS"'))
+    truncated = truncated.replace(*cut)
+    if prefix == "openai-responses":
+        truncated = truncated.replace('"status":"completed","output":[{', '"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[{')
+        truncated = truncated.replace('"incomplete_details":null,"instructions"', '"instructions"')
+    wire = Wire(prefix)
+    wire.answers.append(sse_response(truncated))
+    with pytest.raises(harness.IncompleteResponseError):
+        list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
+
+    empty = Wire(prefix)
+    empty.answers.append(sse_response(provider.answer_sse([], model="m")))
+    with pytest.raises(harness.NoToolCallsError):
+        list(empty.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_call_is_validated_before_any_is_handed_out(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls([*CALLS, Unrelated(x=1)])
+    client = wire.client()
+    with pytest.raises(harness.UnknownToolError):
+        client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+
+
+def test_text_and_thought_parts_beside_calls_are_fine() -> None:
+    body = Wire("google").provider.answer_json(CALLS, model="m")
+    parts = body["candidates"][0]["content"]["parts"]
+    parts[:0] = [{"text": "thinking...", "thought": True, "thoughtSignature": "c2ln"}, {"text": "Let me look."}]
+    wire = Wire("google").answer_json(body)
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
+
+    body = Wire("anthropic").provider.answer_json(CALLS, model="m")
+    body["content"][:0] = [{"type": "thinking", "thinking": "hmm", "signature": "c2ln"}, {"type": "text", "text": "Ok."}]
+    body["content"].append({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"q": "x"}})
+    wire = Wire("anthropic").answer_json(body)
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
+
+
+# --- create_with_response, tool results and retries --------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_create_with_response_continues_the_conversation(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls(CALLS).answer_calls(CALLS[:1])
+    client = wire.client()
+    response = client.create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert [c.name for c in response.calls] == ["Weather", "Weather", "GoogleSearch"]
+    assert dumps(response.values) == dumps(CALLS)
+    assert type(response.raw).__module__.split(".")[0] in ("openai", "anthropic", "google")
+    if prefix not in ("google", "vertexai"):
+        assert len({c.id for c in response.calls}) == 3
+    history = [*MESSAGES, *response.tool_result_messages(["12C", "30F", "Kansas City"])]
+    client.create(messages=history, response_model=RESPONSE_MODEL)
+    assert_results_sent(prefix, wire.bodies[1], ["12C", "30F", "Kansas City"], errors=[False] * 3)
+
+
+def assert_results_sent(prefix: str, body: dict[str, Any], outputs: list[str], errors: list[bool]) -> None:
+    """The second request answers every call in the shape the provider demands."""
+    if prefix == "openai":
+        assistant, *results = body["messages"][-4:]
+        assert [c["id"] for c in assistant["tool_calls"]] == ["call_0", "call_1", "call_2"]
+        assert [r["role"] for r in results] == ["tool"] * 3
+        assert [r["tool_call_id"] for r in results] == ["call_0", "call_1", "call_2"]
+        assert [r["content"].startswith("Error") for r in results] == errors
+        assert [r["content"].endswith(o) or o in r["content"] for r, o in zip(results, outputs)] == [True] * 3
+    elif prefix == "openai-responses":
+        items = body["input"][-6:]
+        assert [i["type"] for i in items] == ["function_call"] * 3 + ["function_call_output"] * 3
+        assert [i["call_id"] for i in items[3:]] == [i["call_id"] for i in items[:3]]
+        assert [o in i["output"] for i, o in zip(items[3:], outputs)] == [True] * 3
+    elif prefix == "anthropic":
+        assistant, user = body["messages"][-2:]
+        assert [b["type"] for b in assistant["content"]] == ["tool_use"] * 3
+        assert user["role"] == "user"
+        assert [b["type"] for b in user["content"]] == ["tool_result"] * 3  # all in one message, no text
+        assert [b["tool_use_id"] for b in user["content"]] == [b["id"] for b in assistant["content"]]
+        assert [b["is_error"] for b in user["content"]] == errors
+    else:
+        model_turn, user = body["contents"][-2:]
+        assert model_turn["role"] == "model" and len(model_turn["parts"]) == 3
+        responses = [p["functionResponse"] for p in user["parts"]]
+        assert [r["name"] for r in responses] == ["Weather", "Weather", "GoogleSearch"]
+        assert [("error" in r["response"]) for r in responses] == errors
+        assert [o in json.dumps(r["response"]) for r, o in zip(responses, outputs)] == [True] * 3
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_max_retries_reasks_answering_every_call(prefix: str) -> None:
+    bad = Weather.model_construct(location="Dallas", units="kelvin")
+    wire = Wire(prefix).answer_calls([CALLS[0], bad, CALLS[2]]).answer_calls(CALLS)
+    values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
+    assert dumps(values) == dumps(CALLS)
+    assert len(wire.requests) == 2
+    assert_results_sent(prefix, wire.bodies[1], ["Valid", "kelvin", "Valid"], errors=[False, True, False])
+
+
+@pytest.mark.parametrize("prefix", ["openai", "anthropic", "google"])
+def test_retries_run_out(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls([Unrelated(x=1)]).answer_calls([Unrelated(x=2)])
+    with pytest.raises(harness.UnknownToolError):
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
+    assert len(wire.requests) == 2
+
+
+def test_async_retries() -> None:
+    wire = Wire("anthropic").answer_calls([Unrelated(x=1)]).answer_calls(CALLS)
+    values = run(wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=2))
+    assert dumps(values) == dumps(CALLS)
+    assert len(wire.requests) == 2
+
+
+def test_stream_with_retries_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_retries needs stream=False"):
+        Wire("openai").client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True, max_retries=1)
+
+
+# --- from_provider -----------------------------------------------------------------------------
+
+
+def test_from_provider_builds_the_sdk_client_from_keyword_arguments() -> None:
+    wire = Wire("openai").answer_calls(CALLS)
+    http = httpx2.Client(transport=httpx2.MockTransport(wire._handle))
+    client = harness.from_provider("openai/gpt-4.1-mini", api_key="test-key", http_client=http)
+    assert dumps(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
+    assert wire.bodies[0]["model"] == "gpt-4.1-mini"
+    assert wire.requests[0].headers["authorization"] == "Bearer test-key"
+
+
+@pytest.mark.parametrize(
+    ("spec", "kwargs", "error", "match"),
+    [
+        ("gpt-4.1", {}, ValueError, "provider/model"),
+        ("mistral/large", {}, ValueError, "unknown provider 'mistral'"),
+        ("google/gemini", {"strict": True}, TypeError, "no strict tool mode"),
+        ("anthropic/claude", {"client": object()}, TypeError, "anthropic.Anthropic"),
+        ("openai/gpt", {"client": object()}, TypeError, "openai.OpenAI"),
+        ("google/gemini", {"client": object()}, TypeError, "google.genai.Client"),
+    ],
+)
+def test_from_provider_rejects_bad_arguments(spec: str, kwargs: dict[str, Any], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        harness.from_provider(spec, **kwargs)
