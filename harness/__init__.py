@@ -47,7 +47,9 @@ def from_provider(
         raise ValueError(f"unsupported mode {mode!r}; only Mode.PARALLEL_TOOLS exists")
     prefix, sep, model = spec.partition("/")
     if not sep or not model:
-        raise ValueError(f"spec must look like 'provider/model' with provider one of {', '.join(PREFIXES)}; got {spec!r}")
+        raise ValueError(
+            f"spec must look like 'provider/model' with provider one of {', '.join(PREFIXES)}; got {spec!r}"
+        )
     provider = get_provider(prefix)
     strict = bool(sdk_kwargs.pop("strict", False))
     if strict and provider.strict_rules is None:

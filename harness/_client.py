@@ -59,7 +59,7 @@ class ParallelToolsResponse:
         if len(texts) != len(self.calls):
             raise ValueError(f"{len(self.calls)} calls need {len(self.calls)} outputs, got {len(texts)}")
         return self.provider.tool_result_messages(
-            self.raw, [ToolOutput(call.raw, text) for call, text in zip(self.calls, texts)]
+            self.raw, [ToolOutput(call.raw, text) for call, text in zip(self.calls, texts, strict=True)]
         )
 
 
@@ -95,7 +95,10 @@ class _Turn:
         tool = self.toolset.by_name.get(call.name)
         if tool is None:
             raise UnknownToolError(
-                provider=provider, tool_name=call.name, call_id=call.id, raw_arguments=call.arguments,
+                provider=provider,
+                tool_name=call.name,
+                call_id=call.id,
+                raw_arguments=call.arguments,
                 known=self.toolset.names,
             )
         arguments = call.arguments
@@ -113,7 +116,10 @@ class _Turn:
             ) from exc
         except ValueError as exc:  # json.loads
             raise ToolArgumentsError(
-                provider=provider, tool_name=call.name, call_id=call.id, raw_arguments=call.arguments,
+                provider=provider,
+                tool_name=call.name,
+                call_id=call.id,
+                raw_arguments=call.arguments,
                 errors=[{"type": "json_invalid", "loc": (), "msg": str(exc)}],
             ) from exc
         return ToolCall(call.id, call.name, value, call)

@@ -54,7 +54,9 @@ def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, 
     if prefix == "openai-responses":
         body = harness.providers.get_provider(prefix).answer_json([], model="m")
         content = [{"type": "output_text", "text": text, "annotations": []}]
-        body["output"] = [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": content}]
+        body["output"] = [
+            {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": content}
+        ]
         if finish:
             body.update(status="incomplete", incomplete_details={"reason": finish})
         return body
@@ -215,7 +217,9 @@ def test_tool_name_comes_from_model_config_title() -> None:
         city: str
 
     wire = Wire("openai").answer_calls([Lookup(city="Oslo")])
-    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Lookup])) == dumps([Lookup(city="Oslo")])
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Lookup])) == dumps(
+        [Lookup(city="Oslo")]
+    )
     assert wire.bodies[0]["tools"][0]["function"]["name"] == "lookup_weather"
 
 
@@ -227,7 +231,9 @@ def test_tool_names_follow_each_providers_rule() -> None:
     with pytest.raises(harness.ToolNameError, match=r"'weather.lookup'.*openai"):
         Wire("openai").client().create(messages=MESSAGES, response_model=Iterable[Dotted])
     wire = Wire("google").answer_calls([Dotted(city="Oslo")])
-    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Dotted])) == dumps([Dotted(city="Oslo")])
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Dotted])) == dumps(
+        [Dotted(city="Oslo")]
+    )
 
 
 def test_two_models_with_one_name_fail_before_any_request() -> None:
@@ -319,7 +325,10 @@ def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
     }.get(prefix, ('"finishReason":"STOP"', '"finishReason":"MAX_TOKENS"'))
     truncated = truncated.replace(*cut)
     if prefix == "openai-responses":
-        truncated = truncated.replace('"status":"completed","output":[{', '"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[{')
+        truncated = truncated.replace(
+            '"status":"completed","output":[{',
+            '"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[{',
+        )
         truncated = truncated.replace('"incomplete_details":null,"instructions"', '"instructions"')
     wire = Wire(prefix)
     wire.answers.append(sse_response(truncated))
@@ -348,7 +357,10 @@ def test_text_and_thought_parts_beside_calls_are_fine() -> None:
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
 
     body = Wire("anthropic").provider.answer_json(CALLS, model="m")
-    body["content"][:0] = [{"type": "thinking", "thinking": "hmm", "signature": "c2ln"}, {"type": "text", "text": "Ok."}]
+    body["content"][:0] = [
+        {"type": "thinking", "thinking": "hmm", "signature": "c2ln"},
+        {"type": "text", "text": "Ok."},
+    ]
     body["content"].append({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"q": "x"}})
     wire = Wire("anthropic").answer_json(body)
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
@@ -380,12 +392,14 @@ def assert_results_sent(prefix: str, body: dict[str, Any], outputs: list[str], e
         assert [r["role"] for r in results] == ["tool"] * 3
         assert [r["tool_call_id"] for r in results] == ["call_0", "call_1", "call_2"]
         assert [r["content"].startswith("Error") for r in results] == errors
-        assert [r["content"].endswith(o) or o in r["content"] for r, o in zip(results, outputs)] == [True] * 3
+        assert [r["content"].endswith(o) or o in r["content"] for r, o in zip(results, outputs, strict=True)] == [
+            True
+        ] * 3
     elif prefix == "openai-responses":
         items = body["input"][-6:]
         assert [i["type"] for i in items] == ["function_call"] * 3 + ["function_call_output"] * 3
         assert [i["call_id"] for i in items[3:]] == [i["call_id"] for i in items[:3]]
-        assert [o in i["output"] for i, o in zip(items[3:], outputs)] == [True] * 3
+        assert [o in i["output"] for i, o in zip(items[3:], outputs, strict=True)] == [True] * 3
     elif prefix == "anthropic":
         assistant, user = body["messages"][-2:]
         assert [b["type"] for b in assistant["content"]] == ["tool_use"] * 3
@@ -399,7 +413,7 @@ def assert_results_sent(prefix: str, body: dict[str, Any], outputs: list[str], e
         responses = [p["functionResponse"] for p in user["parts"]]
         assert [r["name"] for r in responses] == ["Weather", "Weather", "GoogleSearch"]
         assert [("error" in r["response"]) for r in responses] == errors
-        assert [o in json.dumps(r["response"]) for r, o in zip(responses, outputs)] == [True] * 3
+        assert [o in json.dumps(r["response"]) for r, o in zip(responses, outputs, strict=True)] == [True] * 3
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -19,12 +19,32 @@ STRICT_RULES = SchemaRules(
     provider="openai (strict)",
     allowed=frozenset(
         {
-            "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum", "const",
-            "$ref", "$defs", "description", "title", "pattern", "format", "minimum", "maximum",
-            "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+            "type",
+            "properties",
+            "required",
+            "additionalProperties",
+            "items",
+            "anyOf",
+            "enum",
+            "const",
+            "$ref",
+            "$defs",
+            "description",
+            "title",
+            "pattern",
+            "format",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minItems",
+            "maxItems",
         }
     ),
-    described=frozenset({"minLength", "maxLength", "uniqueItems", "default", "examples", "minProperties", "maxProperties"}),
+    described=frozenset(
+        {"minLength", "maxLength", "uniqueItems", "default", "examples", "minProperties", "maxProperties"}
+    ),
     unsupported={
         "prefixItems": "a tuple (fixed positions in an array)",
         "allOf": "an intersection of schemas",

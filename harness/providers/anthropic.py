@@ -55,14 +55,16 @@ class Anthropic(Provider):
     def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
         create = getattr(getattr(client, "messages", None), "create", None)
         if create is None or not type(client).__module__.startswith("anthropic"):
-            raise TypeError(f"anthropic needs an anthropic.Anthropic or AsyncAnthropic client, got {type(client).__qualname__}")
+            raise TypeError(
+                f"anthropic needs an anthropic.Anthropic or AsyncAnthropic client, got {type(client).__qualname__}"
+            )
         return SDKClient(client, is_async=inspect.iscoroutinefunction(inspect.unwrap(create)))
 
     # --- request ---------------------------------------------------------------------
     def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:
         tools = []
         for tool in toolset.tools:
-            declaration = {
+            declaration: dict[str, Any] = {
                 "name": tool.name,
                 "description": tool.description,
                 "input_schema": self.schema_for(tool, strict=strict),

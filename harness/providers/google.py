@@ -25,15 +25,40 @@ from harness.providers._schema import SchemaRules
 # What parameters_json_schema takes, per the SDK's docstring for response_json_schema (same backend).
 _ALLOWED = frozenset(
     {
-        "$defs", "$ref", "type", "format", "title", "description", "enum", "items", "prefixItems",
-        "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf", "properties",
-        "additionalProperties", "required", "propertyOrdering",
+        "$defs",
+        "$ref",
+        "type",
+        "format",
+        "title",
+        "description",
+        "enum",
+        "items",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "anyOf",
+        "oneOf",
+        "properties",
+        "additionalProperties",
+        "required",
+        "propertyOrdering",
     }
 )
 # Value checks Gemini does not take but pydantic still enforces on the way back.
 _DESCRIBED = frozenset(
-    {"minLength", "maxLength", "pattern", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "uniqueItems",
-     "minProperties", "maxProperties"}
+    {
+        "minLength",
+        "maxLength",
+        "pattern",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+    }
 )
 
 

@@ -160,22 +160,22 @@ class _ChatStreamDecoder(StreamDecoder):
                 for fragment in delta.tool_calls or ():
                     if fragment.index not in self._open:
                         # A new index means every lower one is complete.
-                        done += self._close(lambda index: index < fragment.index)
+                        done += self._close(below=fragment.index)
                         function = fragment.function
                         self._open[fragment.index] = (fragment.id, (function and function.name) or "", [])
                     if fragment.function is not None and fragment.function.arguments:
                         self._open[fragment.index][2].append(fragment.function.arguments)
             if choice.finish_reason is not None:
                 self.finish_reason = choice.finish_reason
-                done += self._close(lambda index: True)
+                done += self._close()
         return done
 
     def finish(self) -> list[RawCall]:
-        return self._close(lambda index: True)
+        return self._close()
 
-    def _close(self, which: Any) -> list[RawCall]:
+    def _close(self, *, below: int | None = None) -> list[RawCall]:
         closed = []
-        for index in sorted(i for i in self._open if which(i)):
+        for index in sorted(i for i in self._open if below is None or i < below):
             call_id, name, parts = self._open.pop(index)
             closed.append(RawCall(call_id, name, "".join(parts)))
         return closed

@@ -94,21 +94,37 @@ class OpenAIResponses(Provider):
         return self._response(model, "completed", [_function_call(i, c) for i, c in enumerate(calls)])
 
     def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
-        events: list[dict[str, Any]] = [{"type": "response.created", "response": self._response(model, "in_progress", [])}]
+        events: list[dict[str, Any]] = [
+            {"type": "response.created", "response": self._response(model, "in_progress", [])}
+        ]
         items = []
         for i, instance in enumerate(calls):
             item = _function_call(i, instance)
             items.append(item)
             text = item["arguments"]
             events.append(
-                {"type": "response.output_item.added", "output_index": i, "item": {**item, "arguments": "", "status": "in_progress"}}
+                {
+                    "type": "response.output_item.added",
+                    "output_index": i,
+                    "item": {**item, "arguments": "", "status": "in_progress"},
+                }
             )
             for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
                 events.append(
-                    {"type": "response.function_call_arguments.delta", "item_id": item["id"], "output_index": i, "delta": piece}
+                    {
+                        "type": "response.function_call_arguments.delta",
+                        "item_id": item["id"],
+                        "output_index": i,
+                        "delta": piece,
+                    }
                 )
             events.append(
-                {"type": "response.function_call_arguments.done", "item_id": item["id"], "output_index": i, "arguments": text}
+                {
+                    "type": "response.function_call_arguments.done",
+                    "item_id": item["id"],
+                    "output_index": i,
+                    "arguments": text,
+                }
             )
             events.append({"type": "response.output_item.done", "output_index": i, "item": item})
         events.append({"type": "response.completed", "response": self._response(model, "completed", items)})
