@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,9 +79,8 @@ class _Turn:
         self.provider = provider
         self.toolset: ToolSet = toolset_for(response_model)
         self.strict = strict
-        provider.check_names(self.toolset)
         self.messages = list(messages)
-        self.tools = provider.tool_declarations(self.toolset, strict=strict)
+        self.tools = _declarations(provider, self.toolset, strict)
         self.model = model
         self.options = options
 
@@ -164,6 +164,13 @@ class _Turn:
             raise NoToolCallsError(
                 provider=self.provider.name, text="".join(decoder.text_parts), finish_reason=decoder.finish_reason
             )
+
+
+@functools.lru_cache(maxsize=256)
+def _declarations(provider: Provider, toolset: ToolSet, strict: bool) -> list[dict[str, Any]]:
+    """Tool declarations are built once per (provider, tools, strict): schema walks are not free."""
+    provider.check_names(toolset)
+    return provider.tool_declarations(toolset, strict=strict)
 
 
 class _FailedCalls(Exception):
