@@ -66,6 +66,7 @@ def transform_schema(schema: JSON, rules: SchemaRules, *, tool: str) -> JSON:
     """Rewrite pydantic's schema for ``tool`` into ``rules.provider``'s dialect."""
     schema = copy.deepcopy(schema)
     defs: dict[str, JSON] = schema.pop("$defs", {})
+    _require_tags(schema, defs)
     root = _inline_root_ref(schema, defs)
     walk = _Walk(rules, tool, defs, _recursive_edges(defs))
     out = _node(walk, root, "", current_def=_root_def_name(schema))
@@ -79,9 +80,11 @@ def transform_schema(schema: JSON, rules: SchemaRules, *, tool: str) -> JSON:
 
 
 def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = None) -> Any:
-    """Undo ``all_required``: drop ``null`` for fields the original schema lets one omit.
+    """Undo ``all_required``: ``null`` for a field the original schema lets one omit means its default.
 
-    Walks ``value`` beside pydantic's original schema, so parsing restores each field's default.
+    Walks ``value`` beside pydantic's original schema. The null becomes the default pydantic wrote
+    into the schema, so the key stays present and a union of models still tells its branches apart;
+    without a written default (``default_factory``) the key is dropped and pydantic fills it in.
     """
     defs = schema.get("$defs", {}) if defs is None else defs
     schema = _resolve(schema, defs)
@@ -94,7 +97,8 @@ def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = 
             if sub is None:
                 out[key] = item
             elif item is None and key not in required and not _accepts_null(sub, defs):
-                continue
+                if sub.get("default") is not None:
+                    out[key] = copy.deepcopy(sub["default"])
             else:
                 out[key] = restore_omitted(item, sub, defs)
         return out
@@ -102,7 +106,7 @@ def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = 
         return {k: restore_omitted(v, schema["additionalProperties"], defs) for k, v in value.items()}
     if isinstance(value, list):
         if "prefixItems" in schema:
-            return [restore_omitted(v, s, defs) for v, s in zip(value, schema["prefixItems"])] + value[
+            return [restore_omitted(v, s, defs) for v, s in zip(value, schema["prefixItems"], strict=False)] + value[
                 len(schema["prefixItems"]) :
             ]
         if isinstance(schema.get("items"), dict):
@@ -222,7 +226,11 @@ def _check_recursion(walk: _Walk, out: JSON, path: str, current_def: str | None)
             if (current_def, target) not in walk.recursive_edges:
                 continue
             if walk.rules.recursion == "none" or name in required:
-                where = "a recursive model" if walk.rules.recursion == "none" else "a recursive reference in a required field"
+                where = (
+                    "a recursive model"
+                    if walk.rules.recursion == "none"
+                    else "a recursive reference in a required field"
+                )
                 _fail(walk, f"{path}.{name}", f"{where} ({target})")
 
 
@@ -236,6 +244,39 @@ def _describe(description: str | None, notes: Mapping[str, Any]) -> str:
 
 
 # --- helpers on plain schemas -----------------------------------------------------------------
+
+
+def _require_tags(schema: JSON, defs: Mapping[str, JSON]) -> None:
+    """Make each discriminated union's tag required in its branches.
+
+    pydantic marks a tag with a default (``kind: Literal["a"] = "a"``) omittable, but the union cannot
+    pick a branch without it. The tag has one value, so requiring it excludes no valid instance.
+    """
+    for node in _nodes(schema, defs):
+        discriminator = node.get("discriminator")
+        tag = discriminator.get("propertyName") if isinstance(discriminator, dict) else None
+        if not isinstance(tag, str):
+            continue
+        for branch in node.get("oneOf", ()):
+            target = _resolve(branch, defs) if isinstance(branch, dict) else {}
+            if tag in target.get("properties", {}) and tag not in target.get("required", ()):
+                target["required"] = [*target.get("required", ()), tag]
+
+
+def _nodes(schema: JSON, defs: Mapping[str, JSON]) -> list[JSON]:
+    """Every schema node in ``schema`` and ``defs``: property values are schemas, property names are not."""
+    found: list[JSON] = []
+    stack: list[Any] = [schema, *defs.values()]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        found.append(node)
+        stack.extend((node.get("properties") or {}).values())
+        stack.extend(node.get(key) for key in ("items", "additionalProperties", "not"))
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            stack.extend(node.get(key) or ())
+    return found
 
 
 def _merge_single_all_of(schema: JSON) -> JSON:
@@ -318,7 +359,7 @@ def _accepts_null(schema: JSON, defs: Mapping[str, JSON]) -> bool:
         return True
     if None in schema.get("enum", ()) or ("const" in schema and schema["const"] is None):
         return True
-    return any(_accepts_null(s, defs) for s in schema.get("anyOf", ()) + schema.get("oneOf", ()))
+    return any(_accepts_null(s, defs) for s in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
 
 
 def _shape_fits(value: Any, schema: JSON) -> bool:
@@ -327,8 +368,6 @@ def _shape_fits(value: Any, schema: JSON) -> bool:
         if kind not in (None, "object") or not isinstance(schema.get("properties"), dict):
             return kind == "object"
         return set(value) <= set(schema["properties"]) and all(
-            value.get(k) == (s.get("const", value.get(k)))
-            for k, s in schema["properties"].items()
-            if k in value
+            value.get(k) == (s.get("const", value.get(k))) for k, s in schema["properties"].items() if k in value
         )
     return kind == "array"

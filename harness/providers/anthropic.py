@@ -34,12 +34,57 @@ class Anthropic(Provider):
     incomplete_reasons = frozenset({"max_tokens", "model_context_window_exceeded"})
     # input_schema is JSON Schema 2020-12 and taken as a guide: pydantic's schema goes as it is.
     rules = SchemaRules(provider="anthropic")
-    # Strict tool use is grammar-constrained: closed objects, no recursion, no numeric or length bounds.
+    # Strict tool use is grammar-constrained: closed objects, no recursion, no numeric or length bounds,
+    # minItems 0 or 1 only, no other array constraints; the documented keywords and formats below.
     strict_rules = SchemaRules(
         provider="anthropic (strict)",
-        described=frozenset(
-            {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"}
+        allowed=frozenset(
+            {
+                "type",
+                "properties",
+                "required",
+                "additionalProperties",
+                "items",
+                "anyOf",
+                "allOf",
+                "enum",
+                "const",
+                "$ref",
+                "$defs",
+                "description",
+                "title",
+                "default",
+                "pattern",
+                "format",
+                "minItems",
+            }
         ),
+        described=frozenset(
+            {
+                "minimum",
+                "maximum",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "multipleOf",
+                "minLength",
+                "maxLength",
+                "maxItems",
+                "uniqueItems",
+                "minProperties",
+                "maxProperties",
+                "examples",
+            }
+        ),
+        unsupported={
+            "prefixItems": "a tuple (fixed positions in an array)",
+            "not": "a negated schema",
+            "if": "a conditional schema",
+            "patternProperties": "pattern-keyed properties",
+        },
+        formats=frozenset(
+            {"date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"}
+        ),
+        one_of_as_any_of=True,  # oneOf is not in the supported list; pydantic's tagged oneOf is exact as anyOf
         closed_objects=True,
         recursion="none",
         max_min_items=1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -84,6 +85,8 @@ class Google(Provider):
     def __init__(self, name: str, *, vertexai: bool) -> None:
         self.name = name
         self.vertexai = vertexai
+        # Same dialect for both back ends; errors name the one the caller picked.
+        self.rules = dataclasses.replace(Google.rules, provider=name)
 
     def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
         from google import genai

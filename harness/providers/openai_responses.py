@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -28,8 +29,9 @@ class OpenAIResponses(Provider):
     tool_name_pattern = _openai.TOOL_NAME_PATTERN
     tool_name_rule = _openai.TOOL_NAME_RULE
     incomplete_reasons = frozenset({"max_output_tokens", "content_filter"})
-    rules = _openai.RULES
-    strict_rules = _openai.STRICT_RULES
+    # Same dialect as Chat Completions; errors name the API the caller picked.
+    rules = dataclasses.replace(_openai.RULES, provider="openai-responses")
+    strict_rules = dataclasses.replace(_openai.STRICT_RULES, provider="openai-responses (strict)")
 
     def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
         return _openai.default_client(async_client=async_client, **sdk_kwargs)
