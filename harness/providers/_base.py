@@ -83,7 +83,7 @@ class Provider(ABC):
     tool_name_rule: ClassVar[str]
     #: Finish reasons meaning the answer was cut short or broken.
     incomplete_reasons: ClassVar[frozenset[str]]
-    rules: ClassVar[SchemaRules]
+    rules: SchemaRules
     strict_rules: ClassVar[SchemaRules | None] = None
 
     # --- clients -----------------------------------------------------------------------
