@@ -472,3 +472,55 @@ def test_from_provider_builds_the_sdk_client_from_keyword_arguments() -> None:
 def test_from_provider_rejects_bad_arguments(spec: str, kwargs: dict[str, Any], error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         harness.from_provider(spec, **kwargs)
+
+
+def test_vertex_streamed_function_call_arguments_are_assembled() -> None:
+    """With stream_function_call_arguments, Vertex AI spreads one call over parts with JSON-path pieces."""
+
+    class Item(BaseModel):
+        name: str
+        qty: int
+
+    class Order(BaseModel):
+        customer: str
+        items: list[Item]
+        rush: bool
+
+    def event(call: dict[str, Any], finish: str | None = None) -> str:
+        candidate: dict[str, Any] = {"content": {"role": "model", "parts": [{"functionCall": call}]}, "index": 0}
+        if finish:
+            candidate["finishReason"] = finish
+        return f"data: {json.dumps({'candidates': [candidate]})}\r\n\r\n"
+
+    def pieces(*args: dict[str, Any]) -> dict[str, Any]:
+        return {"partialArgs": list(args), "willContinue": True}
+
+    text = "".join(
+        [
+            event({"name": "Order", "willContinue": True}),
+            event(pieces({"jsonPath": "$.customer", "stringValue": "Ad", "willContinue": True})),
+            event(
+                pieces(
+                    {"jsonPath": "$.customer", "stringValue": "a"},
+                    {"jsonPath": "$.items[0].name", "stringValue": "pen"},
+                    {"jsonPath": "$.items[0].qty", "numberValue": 2},
+                )
+            ),
+            event(
+                pieces(
+                    {"jsonPath": "$.items[1]['name']", "stringValue": "ink"}, {"jsonPath": "$.rush", "boolValue": True}
+                )
+            ),
+            event(pieces({"jsonPath": "$.items[1].qty", "numberValue": 10})),
+            event({}),
+            event({"name": "Item", "args": {"name": "x", "qty": 1}}, "STOP"),
+        ]
+    )
+    wire = Wire("vertexai")
+    wire.answers.append(sse_response(text))
+    values = wire.client().create(messages=MESSAGES, response_model=Iterable[Order | Item], stream=True)
+    expected = [
+        Order(customer="Ada", items=[Item(name="pen", qty=2), Item(name="ink", qty=10)], rush=True),
+        Item(name="x", qty=1),
+    ]
+    assert dumps(values) == dumps(expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -207,7 +208,16 @@ def _function_call(instance: BaseModel) -> dict[str, Any]:
 
 
 class _GenerateStreamDecoder(StreamDecoder):
-    """Every chunk is a whole response; function-call parts are complete as they arrive."""
+    """Every chunk is a whole response; a function-call part is usually complete as it arrives.
+
+    With Vertex AI's ``stream_function_call_arguments`` a call instead spans several parts: the first
+    names it with ``will_continue``, later ones carry ``partial_args`` (a JSON path and a value,
+    strings possibly in pieces), and a part without ``will_continue`` closes it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._open: _PartialCall | None = None
 
     def feed(self, event: Any) -> list[RawCall]:
         calls: list[RawCall] = []
@@ -216,13 +226,96 @@ class _GenerateStreamDecoder(StreamDecoder):
             for part in (content.parts if content is not None else None) or ():
                 call = part.function_call
                 if call is not None:
-                    calls.append(RawCall(call.id, call.name or "", dict(call.args or {})))
+                    calls += self._function_call(call)
                 elif part.text and not part.thought:
                     self.text_parts.append(part.text)
             if candidate.finish_reason is not None:
                 reason = candidate.finish_reason
                 self.finish_reason = str(getattr(reason, "value", reason))
         return calls
+
+    def finish(self) -> list[RawCall]:
+        # A call still open at the end was cut off; hand it out so validation reports what arrived.
+        rest = [] if self._open is None else [self._open.raw_call()]
+        self._open = None
+        return rest
+
+    def _function_call(self, call: Any) -> list[RawCall]:
+        if self._open is None and not call.will_continue and not call.partial_args:
+            return [RawCall(call.id, call.name or "", dict(call.args or {}))]
+        if self._open is None:
+            self._open = _PartialCall(call.id, call.name or "", dict(call.args or {}))
+        for partial in call.partial_args or ():
+            self._open.add(partial)
+        if call.will_continue:
+            return []
+        done, self._open = self._open, None
+        return [done.raw_call()]
+
+
+_PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\['([^']*)'\]")
+
+
+class _PartialCall:
+    """Arguments assembled from ``partial_args`` (JSON path + value) of a streamed Vertex AI call."""
+
+    def __init__(self, call_id: str | None, name: str, args: dict[str, Any]) -> None:
+        self.call_id = call_id
+        self.name = name
+        self.args = args
+        self._continued: str | None = None  # the path whose string is still arriving
+
+    def raw_call(self) -> RawCall:
+        return RawCall(self.call_id, self.name, self.args)
+
+    def add(self, partial: Any) -> None:
+        path = partial.json_path or "$"
+        steps: list[str | int] = []
+        for key, index, quoted in _PATH_STEP.findall(path[1:]):
+            steps.append(int(index) if index else (key or quoted))
+        if partial.string_value is not None:
+            value: Any = partial.string_value
+            if self._continued == path:
+                value = self._get(steps) + value
+            self._continued = path if partial.will_continue else None
+        elif partial.number_value is not None:
+            number = partial.number_value
+            value = int(number) if float(number).is_integer() else number
+        elif partial.bool_value is not None:
+            value = partial.bool_value
+        else:
+            value = None
+        self._set(steps, value)
+
+    def _get(self, steps: list[str | int]) -> Any:
+        node: Any = self.args
+        for step in steps:
+            node = node[step]
+        return node
+
+    def _set(self, steps: list[str | int], value: Any) -> None:
+        if not steps:
+            raise MalformedResponseError(provider="vertexai", problem="a partial argument without a JSON path")
+        node: Any = self.args
+        for step, following in itertools.pairwise(steps):
+            node = _slot(node, step, [] if isinstance(following, int) else {})
+        if isinstance(steps[-1], int):
+            _pad(node, steps[-1])
+        node[steps[-1]] = value
+
+
+def _slot(node: Any, step: str | int, empty: Any) -> Any:
+    """``node[step]``, created as ``empty`` when missing."""
+    if isinstance(step, int):
+        _pad(node, step)
+        if node[step] is None:
+            node[step] = empty
+        return node[step]
+    return node.setdefault(step, empty)
+
+
+def _pad(items: list[Any], index: int) -> None:
+    items.extend([None] * (index + 1 - len(items)))
 
 
 GEMINI = Google("google", vertexai=False)
