@@ -1,0 +1,88 @@
+"""Run every documentation page: its ```python blocks in order, in one namespace, offline.
+
+A block fenced as ```<lang> output holds what the Python block just before it prints; the test compares
+the two. Blocks that build a client the way a user would (``harness.from_provider("openai/...")``) run
+too: the environment holds fake keys, so the SDK client is built but never used; the offline client the
+page builds next on an ``httpx2.MockTransport`` replaces it. The real network transports are disabled,
+so a page that forgot its mock transport fails instead of reaching out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+DOCS = Path(__file__).parent
+FENCE = re.compile(r"^```(\S*)[ \t]*(.*)$")
+FAKE_ENVIRONMENT = {"OPENAI_API_KEY": "test-key", "ANTHROPIC_API_KEY": "test-key", "GOOGLE_API_KEY": "test-key"}
+
+
+@dataclass(frozen=True)
+class Block:
+    lang: str
+    info: str
+    line: int  # line of the first code line, 1-based
+    code: str
+
+
+def blocks(page: Path) -> list[Block]:
+    found: list[Block] = []
+    opened: tuple[str, str, int] | None = None
+    lines: list[str] = []
+    for number, line in enumerate(page.read_text().splitlines(), start=1):
+        if opened is None:
+            match = FENCE.match(line)
+            if match:
+                opened, lines = (match.group(1), match.group(2), number + 1), []
+        elif line.strip() == "```":
+            found.append(Block(opened[0], opened[1], opened[2], "\n".join(lines) + "\n"))
+            opened = None
+        else:
+            lines.append(line)
+    assert opened is None, f"{page}: unclosed code block from line {opened[2] - 1}"
+    return found
+
+
+PAGES = sorted(p for p in DOCS.rglob("*.md") if any(b.lang == "python" for b in blocks(p)))
+
+
+def _no_network(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("documentation examples must not reach the network: use an httpx2.MockTransport")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_page_runs(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in FAKE_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", _no_network)
+    monkeypatch.setattr(httpx2.AsyncHTTPTransport, "handle_async_request", _no_network)
+
+    namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
+    page_blocks = blocks(page)
+    for index, block in enumerate(page_blocks):
+        if block.lang != "python":
+            continue
+        # Pad with blank lines so tracebacks point at the page's own line numbers; dont_inherit keeps this
+        # module's `from __future__ import annotations` out of the page, which runs as a plain script would.
+        code = compile("\n" * (block.line - 1) + block.code, str(page), "exec", dont_inherit=True)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(code, namespace)
+        following = page_blocks[index + 1] if index + 1 < len(page_blocks) else None
+        if following is not None and following.info == "output":
+            where = f"{page.name}, output block at line {following.line - 1}"
+            assert printed.getvalue().strip() == following.code.strip(), f"{where} differs from what the code prints"
+
+
+def test_every_page_is_linked_from_the_index() -> None:
+    index = (DOCS / "index.md").read_text()
+    for page in DOCS.rglob("*.md"):
+        if page.name != "index.md":
+            assert f"({page.relative_to(DOCS).as_posix()})" in index, f"docs/index.md does not link {page.name}"
