@@ -83,6 +83,9 @@ class _Turn:
         self.tools = _declarations(provider, self.toolset, strict)
         self.model = model
         self.options = options
+        self.retries_left = 0
+        self.decoder: StreamDecoder = provider.stream_decoder()
+        self.calls_seen = 0
 
     @property
     def request(self) -> dict[str, Any]:
@@ -109,18 +112,13 @@ class _Turn:
             text = arguments if isinstance(arguments, str) else json.dumps(arguments)
             # JSON mode everywhere: tuples, datetimes and strict models validate alike for every provider.
             value = tool.model.model_validate_json(text or "{}")
-        except pydantic.ValidationError as exc:
-            errors = [dict(e) for e in exc.errors(include_url=False)]
+        except ValueError as exc:  # pydantic.ValidationError is a ValueError, and so is a json.loads failure
+            if isinstance(exc, pydantic.ValidationError):
+                errors = [dict(e) for e in exc.errors(include_url=False)]
+            else:
+                errors = [{"type": "json_invalid", "loc": (), "msg": str(exc)}]
             raise ToolArgumentsError(
                 provider=provider, tool_name=call.name, call_id=call.id, raw_arguments=call.arguments, errors=errors
-            ) from exc
-        except ValueError as exc:  # json.loads
-            raise ToolArgumentsError(
-                provider=provider,
-                tool_name=call.name,
-                call_id=call.id,
-                raw_arguments=call.arguments,
-                errors=[{"type": "json_invalid", "loc": (), "msg": str(exc)}],
             ) from exc
         return ToolCall(call.id, call.name, value, call)
 
@@ -147,6 +145,17 @@ class _Turn:
             raise _FailedCalls(answer.calls, errors)
         return results
 
+    def settle(self, response: Any) -> ParallelToolsResponse | None:
+        """The validated answer; or, while retries are left, None after adding the re-ask to the history."""
+        try:
+            return ParallelToolsResponse(self.read(response), response, self.provider)
+        except _FailedCalls as failure:
+            if self.retries_left == 0:
+                raise failure.errors[0][1] from None
+            self.retries_left -= 1
+            self.retry_with(response, failure)
+            return None
+
     def retry_with(self, response: Any, failure: _FailedCalls) -> None:
         """Answer every call id: the failures with their error, the others with a request to repeat them."""
         bad = {id(call): exc for call, exc in failure.errors}
@@ -158,12 +167,24 @@ class _Turn:
         ]
         self.messages += self.provider.tool_result_messages(response, outputs)
 
-    def stream_end(self, decoder: StreamDecoder, calls_seen: int) -> None:
-        self.check_finish(decoder.finish_reason, calls_seen)
-        if calls_seen == 0:
+    def stream_event(self, event: Any) -> list[BaseModel]:
+        """Values of the calls this stream event completed."""
+        calls = self.decoder.feed(event)
+        self.calls_seen += len(calls)
+        return [self.validate(call).value for call in calls]
+
+    def stream_end(self) -> list[BaseModel]:
+        """Values of calls still open when the stream ended, once the end itself has been checked."""
+        rest = self.decoder.finish()
+        self.calls_seen += len(rest)
+        self.check_finish(self.decoder.finish_reason, self.calls_seen)
+        if self.calls_seen == 0:
             raise NoToolCallsError(
-                provider=self.provider.name, text="".join(decoder.text_parts), finish_reason=decoder.finish_reason
+                provider=self.provider.name,
+                text="".join(self.decoder.text_parts),
+                finish_reason=self.decoder.finish_reason,
             )
+        return [self.validate(call).value for call in rest]
 
 
 @functools.lru_cache(maxsize=256)
@@ -199,7 +220,9 @@ class _ClientBase:
             # Calls already handed out cannot be taken back, so a streamed answer is never re-asked.
             raise ValueError("max_retries needs stream=False: streamed calls are handed out as they arrive")
         strict = bool(options.pop("strict", self.strict))
-        return _Turn(self.provider, self.model, messages, response_model, strict, options)
+        turn = _Turn(self.provider, self.model, messages, response_model, strict, options)
+        turn.retries_left = max_retries
+        return turn
 
 
 class ParallelToolsClient(_ClientBase):
@@ -227,27 +250,14 @@ class ParallelToolsClient(_ClientBase):
     ) -> ParallelToolsResponse:
         """Like :meth:`create`, plus the raw SDK response, call ids and tool names."""
         turn = self._turn(messages, response_model, max_retries, False, provider_kwargs)
-        for attempt in range(max_retries + 1):
-            response = self.provider.send(self.client, turn.request, stream=False)
-            try:
-                return ParallelToolsResponse(turn.read(response), response, self.provider)
-            except _FailedCalls as failure:
-                if attempt == max_retries:
-                    raise failure.errors[0][1] from None
-                turn.retry_with(response, failure)
-        raise AssertionError("unreachable")
+        while True:
+            if (result := turn.settle(self.provider.send(self.client, turn.request, stream=False))) is not None:
+                return result
 
     def _stream(self, turn: _Turn) -> Iterator[BaseModel]:
-        decoder = self.provider.stream_decoder()
-        seen = 0
         for event in self.provider.send(self.client, turn.request, stream=True):
-            for call in decoder.feed(event):
-                seen += 1
-                yield turn.validate(call).value
-        rest = decoder.finish()
-        turn.stream_end(decoder, seen + len(rest))
-        for call in rest:
-            yield turn.validate(call).value
+            yield from turn.stream_event(event)
+        yield from turn.stream_end()
 
 
 class AsyncParallelToolsClient(_ClientBase):
@@ -280,24 +290,14 @@ class AsyncParallelToolsClient(_ClientBase):
         self, *, messages: Sequence[Any], response_model: Any, max_retries: int = 0, **provider_kwargs: Any
     ) -> ParallelToolsResponse:
         turn = self._turn(messages, response_model, max_retries, False, provider_kwargs)
-        for attempt in range(max_retries + 1):
+        while True:
             response = await self.provider.send_async(self.client, turn.request, stream=False)
-            try:
-                return ParallelToolsResponse(turn.read(response), response, self.provider)
-            except _FailedCalls as failure:
-                if attempt == max_retries:
-                    raise failure.errors[0][1] from None
-                turn.retry_with(response, failure)
-        raise AssertionError("unreachable")
+            if (result := turn.settle(response)) is not None:
+                return result
 
     async def _stream(self, turn: _Turn) -> AsyncIterator[BaseModel]:
-        decoder = self.provider.stream_decoder()
-        seen = 0
         async for event in await self.provider.send_async(self.client, turn.request, stream=True):
-            for call in decoder.feed(event):
-                seen += 1
-                yield turn.validate(call).value
-        rest = decoder.finish()
-        turn.stream_end(decoder, seen + len(rest))
-        for call in rest:
-            yield turn.validate(call).value
+            for value in turn.stream_event(event):
+                yield value
+        for value in turn.stream_end():
+            yield value
