@@ -524,3 +524,97 @@ def test_vertex_streamed_function_call_arguments_are_assembled() -> None:
         Item(name="x", qty=1),
     ]
     assert dumps(values) == dumps(expected)
+
+
+# --- chat-shaped history, converted for each provider -------------------------------------------
+
+HISTORY = [
+    {"role": "system", "content": "You must always use tools"},
+    {"role": "user", "content": [{"type": "text", "text": "Weather in Oslo and Rome?"}]},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "call_a", "type": "function", "function": {"name": "Weather", "arguments": '{"location": "Oslo"}'}},
+            {"id": "call_b", "type": "function", "function": {"name": "Weather", "arguments": '{"location": "Rome"}'}},
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_a", "content": "3C"},
+    {"role": "tool", "tool_call_id": "call_b", "content": "21C"},
+    {"role": "user", "content": "Now search who won the super bowl."},
+]
+
+
+def test_chat_history_becomes_each_providers_own() -> None:
+    bodies = {}
+    for prefix in ("openai", "openai-responses", "anthropic", "google"):
+        wire = Wire(prefix).answer_calls(CALLS)
+        wire.client().create(messages=HISTORY, response_model=RESPONSE_MODEL)
+        bodies[prefix] = wire.bodies[0]
+    assert bodies["openai"]["messages"] == HISTORY
+    assert bodies["openai-responses"]["input"] == [
+        HISTORY[0],
+        {"role": "user", "content": [{"type": "input_text", "text": "Weather in Oslo and Rome?"}]},
+        {"type": "function_call", "call_id": "call_a", "name": "Weather", "arguments": '{"location": "Oslo"}'},
+        {"type": "function_call", "call_id": "call_b", "name": "Weather", "arguments": '{"location": "Rome"}'},
+        {"type": "function_call_output", "call_id": "call_a", "output": "3C"},
+        {"type": "function_call_output", "call_id": "call_b", "output": "21C"},
+        HISTORY[5],
+    ]
+    assert bodies["anthropic"]["system"] == "You must always use tools"
+    assert bodies["anthropic"]["messages"] == [
+        HISTORY[1],
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "call_a", "name": "Weather", "input": {"location": "Oslo"}},
+                {"type": "tool_use", "id": "call_b", "name": "Weather", "input": {"location": "Rome"}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "call_a", "content": "3C"},
+                {"type": "tool_result", "tool_use_id": "call_b", "content": "21C"},
+            ],
+        },
+        HISTORY[5],
+    ]
+    assert bodies["google"]["systemInstruction"]["parts"] == [{"text": "You must always use tools"}]
+    assert bodies["google"]["contents"] == [
+        {"role": "user", "parts": [{"text": "Weather in Oslo and Rome?"}]},
+        {
+            "role": "model",
+            "parts": [
+                {"functionCall": {"id": "call_a", "name": "Weather", "args": {"location": "Oslo"}}},
+                {"functionCall": {"id": "call_b", "name": "Weather", "args": {"location": "Rome"}}},
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {"functionResponse": {"id": "call_a", "name": "Weather", "response": {"output": "3C"}}},
+                {"functionResponse": {"id": "call_b", "name": "Weather", "response": {"output": "21C"}}},
+            ],
+        },
+        {"role": "user", "parts": [{"text": "Now search who won the super bowl."}]},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "messages", "match"),
+    [
+        ("google", [{"role": "tool", "tool_call_id": "call_x", "content": "1"}], r"messages\[0\].*'call_x'"),
+        ("anthropic", [{"role": "system", "content": [{"type": "image_url"}]}], r"messages\[0\]: expected text"),
+        (
+            "google",
+            [{"role": "assistant", "tool_calls": [{"id": "c", "function": {"arguments": "{"}}]}],
+            r"messages\[0\]",
+        ),
+    ],
+)
+def test_unconvertible_history_names_the_message(prefix: str, messages: list[dict[str, Any]], match: str) -> None:
+    wire = Wire(prefix)
+    with pytest.raises((TypeError, ValueError), match=match):
+        wire.client().create(messages=messages, response_model=RESPONSE_MODEL)
+    assert wire.requests == []

@@ -22,6 +22,7 @@ from harness.providers._base import (
     call_arguments,
     sse,
 )
+from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
 from harness.providers._schema import SchemaRules
 
 DEFAULT_MAX_TOKENS = 4096
@@ -122,8 +123,7 @@ class Anthropic(Provider):
     def build_request(
         self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
     ) -> dict[str, Any]:
-        system = [m["content"] for m in messages if isinstance(m, dict) and m.get("role") in ("system", "developer")]
-        turns = [m for m in messages if not (isinstance(m, dict) and m.get("role") in ("system", "developer"))]
+        system, turns = _history(messages)
         request: dict[str, Any] = {
             "model": model,
             "max_tokens": DEFAULT_MAX_TOKENS,
@@ -133,7 +133,7 @@ class Anthropic(Provider):
             "tool_choice": {"type": "any"},
         }
         if system:
-            request["system"] = "\n\n".join(s if isinstance(s, str) else json.dumps(s) for s in system)
+            request["system"] = system
         request.update(options)
         return request
 
@@ -207,6 +207,38 @@ class Anthropic(Provider):
             "stop_sequence": None,
             "usage": {"input_tokens": 0, "output_tokens": 0},
         }
+
+
+def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Chat messages -> (``system``, ``messages``); Anthropic's own messages pass through."""
+    system: list[str] = []
+    turns: list[Any] = []
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        role = message.get("role") if is_chat(message) else None
+        if role in SYSTEM_ROLES:
+            system.append(text_of(message["content"], where))
+        elif role == "tool":
+            result = {"type": "tool_result", "tool_use_id": message["tool_call_id"], "content": message["content"]}
+            # Every tool_result of one assistant turn belongs in ONE user message.
+            if turns and turns[-1].get("role") == "user" and _only_tool_results(turns[-1]):
+                turns[-1] = {"role": "user", "content": [*turns[-1]["content"], result]}
+            else:
+                turns.append({"role": "user", "content": [result]})
+        elif role == "assistant" and message.get("tool_calls"):
+            text = text_of(message.get("content"), where)
+            blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+            for call_id, name, arguments in tool_calls_of(message, where):
+                blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": arguments})
+            turns.append({"role": "assistant", "content": blocks})
+        else:
+            turns.append(message)  # user and assistant text have the same shape in both APIs
+    return "\n\n".join(system), turns
+
+
+def _only_tool_results(turn: dict[str, Any]) -> bool:
+    content = turn.get("content")
+    return isinstance(content, list) and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
 
 
 def _tool_use(index: int, instance: BaseModel) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from harness.providers._base import (
     call_arguments,
     sse,
 )
+from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
 from harness.providers._schema import SchemaRules
 
 # What parameters_json_schema takes, per the SDK's docstring for response_json_schema (same backend).
@@ -120,19 +121,7 @@ class Google(Provider):
     def build_request(
         self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
     ) -> dict[str, Any]:
-        system: list[str] = []
-        contents: list[Any] = []
-        for message in messages:
-            if isinstance(message, dict) and "content" in message and "parts" not in message:
-                role = message.get("role")
-                if role in ("system", "developer"):
-                    system.append(message["content"])
-                    continue
-                content = message["content"]
-                parts = [{"text": content}] if isinstance(content, str) else content
-                contents.append({"role": "model" if role == "assistant" else "user", "parts": parts})
-            else:
-                contents.append(message)  # already a Gemini content (dict or types.Content)
+        system, contents = _history(messages)
         options = dict(options)
         config = dict(options.pop("config", None) or {})
         config.update(options)
@@ -140,7 +129,7 @@ class Google(Provider):
         # ANY forces a call and still allows several in one answer.
         config.setdefault("tool_config", {"function_calling_config": {"mode": "ANY"}})
         if system:
-            config.setdefault("system_instruction", "\n\n".join(system))
+            config.setdefault("system_instruction", system)
         return {"model": model, "contents": contents, "config": config}
 
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
@@ -200,6 +189,46 @@ class Google(Provider):
             "modelVersion": model,
             "usageMetadata": {"promptTokenCount": 0, "candidatesTokenCount": 0, "totalTokenCount": 0},
         }
+
+
+def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Chat messages -> (``system_instruction``, ``contents``); Gemini contents pass through."""
+    system: list[str] = []
+    contents: list[Any] = []
+    names: dict[str, str] = {}  # a function response names its function; chat tool turns carry only the id
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        role = message.get("role") if is_chat(message) and "parts" not in message else None
+        if role is None:
+            contents.append(message)  # already a Gemini content (dict or types.Content)
+        elif role in SYSTEM_ROLES:
+            system.append(text_of(message["content"], where))
+        elif role == "tool":
+            call_id = message["tool_call_id"]
+            if call_id not in names:
+                raise ValueError(f"{where}: tool_call_id {call_id!r} answers no earlier assistant tool call")
+            output = {"output": text_of(message["content"], where)}
+            part = {"function_response": {"id": call_id, "name": names[call_id], "response": output}}
+            # As many function responses as calls, in one content.
+            if contents and _only_function_responses(contents[-1]):
+                contents[-1] = {"role": "user", "parts": [*contents[-1]["parts"], part]}
+            else:
+                contents.append({"role": "user", "parts": [part]})
+        else:
+            text = text_of(message.get("content"), where)
+            parts: list[dict[str, Any]] = [{"text": text}] if text else []
+            for call_id, name, arguments in tool_calls_of(message, where):
+                names[call_id] = name
+                parts.append({"function_call": {"id": call_id, "name": name, "args": arguments}})
+            contents.append({"role": "model" if role == "assistant" else "user", "parts": parts})
+    return "\n\n".join(system), contents
+
+
+def _only_function_responses(content: Any) -> bool:
+    parts = content.get("parts") if isinstance(content, dict) else None
+    return (
+        isinstance(parts, list) and bool(parts) and all(isinstance(p, dict) and "function_response" in p for p in parts)
+    )
 
 
 def _function_call(instance: BaseModel) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from harness.providers._base import (
     call_arguments,
     sse,
 )
+from harness.providers._messages import is_chat, text_of, tool_calls_of
 
 
 class OpenAIResponses(Provider):
@@ -56,8 +57,7 @@ class OpenAIResponses(Provider):
     def build_request(
         self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
     ) -> dict[str, Any]:
-        # Chat-shaped {"role", "content"} messages are valid input items as they are.
-        return {"model": model, "input": list(messages), "tools": tools, "tool_choice": "required", **options}
+        return {"model": model, "input": _input_items(messages), "tools": tools, "tool_choice": "required", **options}
 
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
         return client.responses.create(**request, stream=stream)
@@ -160,6 +160,31 @@ class OpenAIResponses(Provider):
                 "total_tokens": 0,
             },
         }
+
+
+def _input_items(messages: Sequence[Any]) -> list[Any]:
+    """Chat messages -> input items; items of the Responses API's own (with a ``type``) pass through."""
+    items: list[Any] = []
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        role = message.get("role") if is_chat(message) and "type" not in message else None
+        if role == "tool":
+            output = text_of(message["content"], where)
+            items.append({"type": "function_call_output", "call_id": message["tool_call_id"], "output": output})
+        elif role == "assistant" and message.get("tool_calls"):
+            text = text_of(message.get("content"), where)
+            if text:
+                items.append({"role": "assistant", "content": text})
+            for call_id, name, arguments in tool_calls_of(message, where):
+                call = {"type": "function_call", "call_id": call_id, "name": name, "arguments": json.dumps(arguments)}
+                items.append(call)
+        elif role is not None and isinstance(message.get("content"), list):
+            # Chat text parts are {"type": "text"}; here they are input_text, or output_text from the assistant.
+            kind = "output_text" if role == "assistant" else "input_text"
+            items.append({"role": role, "content": [{"type": kind, "text": text_of(message["content"], where)}]})
+        else:
+            items.append(message)  # {"role", "content": str} is a valid input item as it is
+    return items
 
 
 def _function_call(index: int, instance: BaseModel) -> dict[str, Any]:
