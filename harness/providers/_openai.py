@@ -57,6 +57,7 @@ STRICT_RULES = SchemaRules(
     no_ref_siblings=True,
     closed_objects=True,
     all_required=True,
+    typed=True,
 )
 
 

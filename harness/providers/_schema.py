@@ -22,6 +22,7 @@ JSON = dict[str, Any]
 
 # Keywords that only annotate; a provider that does not list them loses nothing when
 # they move into the description.
+_TYPING_KEYWORDS = frozenset({"type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const"})
 _ANNOTATIONS = frozenset({"title", "default", "examples", "readOnly", "writeOnly", "deprecated", "$comment"})
 
 
@@ -52,6 +53,8 @@ class SchemaRules:
     recursion: str = "any"
     #: Largest ``minItems`` the provider accepts; larger values move into the description.
     max_min_items: int | None = None
+    #: Every schema must say what it is (a type, a reference, a union or an enum): ``Any`` is refused.
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ def _node(walk: _Walk, schema: JSON, path: str, *, current_def: str | None) -> J
                 _fail(walk, path, f"an enum or Literal of {type(item).__name__} values ({item!r})")
     if rules.formats is not None and "format" in out and out["format"] not in rules.formats:
         notes["format"] = out.pop("format")
+    if rules.typed and not _TYPING_KEYWORDS & out.keys():
+        _fail(walk, path, "a value of any type (Any or object: the schema names no type)")
     if rules.max_min_items is not None and out.get("minItems", 0) > rules.max_min_items:
         notes["minItems"] = out.pop("minItems")
     _check_recursion(walk, out, path, current_def)

@@ -210,6 +210,12 @@ class Described(BaseModel):
     count: int = Field(default=0, description="How many of them.")
 
 
+class AnyValues(BaseModel):
+    payload: Any
+    count: int
+    extras: list[Any] = []
+
+
 class Empty(BaseModel):
     """Ping the system."""
 
@@ -493,6 +499,16 @@ FEATURES = [
             Described(name="b", part=DescribedPart(serial=""), count=2),
         ],
         wrong=[{"name": "a", "part": {"serial": 1}}, {"name": "a", "part": "s1"}],
+    ),
+    Feature(
+        "any-values",
+        AnyValues,
+        lambda: [AnyValues(payload={"a": [1, None]}, count=1), AnyValues(payload="x", count=0, extras=[1, "b", None])],
+        wrong=[{"payload": 1, "count": "one"}, {"payload": 1}, {"payload": 1, "count": 1, "extras": {}}],
+        unsupported={
+            "openai-strict": Unsupported("payload", r"any type"),
+            "openai-responses-strict": Unsupported("payload", r"any type"),
+        },
     ),
     Feature("empty-model", Empty, lambda: [Empty(), Empty()], wrong=[[], "ping", None]),
     Feature(
