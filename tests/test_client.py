@@ -618,3 +618,31 @@ def test_unconvertible_history_names_the_message(prefix: str, messages: list[dic
     with pytest.raises((TypeError, ValueError), match=match):
         wire.client().create(messages=messages, response_model=RESPONSE_MODEL)
     assert wire.requests == []
+
+
+@pytest.mark.parametrize(
+    ("prefix", "body", "error", "match"),
+    [
+        (
+            "openai",
+            {"id": "x", "object": "chat.completion", "choices": []},
+            harness.MalformedResponseError,
+            "no choices",
+        ),
+        (
+            "anthropic",
+            {"id": "x", "type": "message", "role": "assistant"},
+            harness.MalformedResponseError,
+            "no content",
+        ),
+        ("openai-responses", {"id": "x", "object": "response"}, harness.MalformedResponseError, "no output"),
+        ("google", {"promptFeedback": {"blockReason": "SAFETY"}}, harness.NoToolCallsError, "prompt blocked: SAFETY"),
+    ],
+)
+def test_malformed_answers_name_the_provider_and_the_problem(
+    prefix: str, body: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    wire = Wire(prefix).answer_json(body)
+    with pytest.raises(error, match=match) as info:
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert prefix in str(info.value)

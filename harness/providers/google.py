@@ -250,6 +250,10 @@ class _GenerateStreamDecoder(StreamDecoder):
 
     def feed(self, event: Any) -> list[RawCall]:
         calls: list[RawCall] = []
+        feedback = getattr(event, "prompt_feedback", None)
+        if not event.candidates and feedback is not None and feedback.block_reason is not None:
+            reason = feedback.block_reason
+            self.finish_reason = f"prompt blocked: {getattr(reason, 'value', reason)}"
         for candidate in (event.candidates or ())[:1]:
             content = candidate.content
             for part in (content.parts if content is not None else None) or ():
