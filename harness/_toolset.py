@@ -45,9 +45,18 @@ def tool_name(model: type[BaseModel]) -> str:
     return title if isinstance(title, str) and title else model.__name__
 
 
-@functools.lru_cache(maxsize=256)
 def toolset_for(response_model: Any) -> ToolSet:
-    """Build (once per ``response_model``) the tools for ``Iterable[A | B]`` and friends."""
+    """The tools for ``Iterable[A | B]`` and friends, built once per ``response_model``."""
+    try:
+        return _cached_toolset(response_model)
+    except TypeError as exc:
+        if "unhashable" not in str(exc):
+            raise
+        raise TypeError(f"response_model must be {ACCEPTED_FORMS}; got {response_model!r:.200}") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_toolset(response_model: Any) -> ToolSet:
     models = _models_in(response_model)
     tools: list[Tool] = []
     seen: dict[str, type[BaseModel]] = {}

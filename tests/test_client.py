@@ -203,7 +203,9 @@ def test_single_model_form() -> None:
     assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Weather])) == dumps(CALLS[:2])
 
 
-@pytest.mark.parametrize("form", [Weather, list[str], Iterable[int], Iterable[Weather | int], tuple[Weather], str])
+@pytest.mark.parametrize(
+    "form", [Weather, list[str], Iterable[int], Iterable[Weather | int], tuple[Weather], str, [Weather], None]
+)
 def test_other_response_model_forms_raise_type_error_naming_the_accepted_ones(form: Any) -> None:
     wire = Wire("openai")
     with pytest.raises(TypeError, match=r"Iterable\[A \| B\].*list\[A \| B\]"):

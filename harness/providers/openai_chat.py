@@ -83,7 +83,14 @@ class OpenAIChat(Provider):
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
-        assistant = response.choices[0].message.model_dump(exclude_none=True, exclude_unset=True)
+        # Rebuilt from the fields a request message takes: response-only fields (annotations) are refused.
+        message = response.choices[0].message
+        calls = [
+            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
+            for c in message.tool_calls or ()
+            if c.type == "function"
+        ]
+        assistant = {"role": "assistant", "content": message.content, "tool_calls": calls}
         results = [
             {
                 "role": "tool",
