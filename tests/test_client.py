@@ -648,3 +648,12 @@ def test_malformed_answers_name_the_provider_and_the_problem(
     with pytest.raises(error, match=match) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     assert prefix in str(info.value)
+
+
+def test_responses_stream_without_item_events_still_hands_out_every_call() -> None:
+    # Only the closing response.completed event lists the calls: none may be lost.
+    text = Wire("openai-responses").provider.answer_sse(CALLS, model="m")
+    events = [e for e in text.split("\n\n") if e.strip() and "response.output_item.done" not in e]
+    wire = Wire("openai-responses")
+    wire.answers.append(sse_response("\n\n".join(events) + "\n\n"))
+    assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)) == dumps(CALLS)

@@ -212,17 +212,31 @@ def _finish_reason(response: Any) -> str | None:
 
 
 class _ResponsesStreamDecoder(StreamDecoder):
-    """``response.output_item.done`` carries each finished ``function_call`` item whole."""
+    """``response.output_item.done`` carries each finished ``function_call`` item whole.
+
+    The closing ``response.completed`` event lists every output item again; a call it holds that no
+    ``output_item.done`` announced is handed out then, so no call is lost to a dropped event.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
 
     def feed(self, event: Any) -> list[RawCall]:
         kind = event.type
         if kind == "response.output_item.done" and event.item.type == "function_call":
-            return [_raw_call(event.item)]
+            return self._new([event.item])
         if kind == "response.output_text.delta":
             self.text_parts.append(event.delta)
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             self.finish_reason = _finish_reason(event.response)
+            return self._new([item for item in event.response.output or () if item.type == "function_call"])
         return []
+
+    def _new(self, items: list[Any]) -> list[RawCall]:
+        fresh = [item for item in items if item.call_id not in self._seen]
+        self._seen.update(item.call_id for item in fresh)
+        return [_raw_call(item) for item in fresh]
 
 
 PROVIDER = OpenAIResponses()
