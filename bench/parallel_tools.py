@@ -70,7 +70,7 @@ def sdk_client(prefix: str, body: bytes) -> Any:
     options = types.HttpOptions(httpx_client=http)
     if prefix == "google":
         return genai.Client(api_key="test-key", http_options=options)
-    credentials = Credentials("test-token")  # a fixed token: no refresh, no network
+    credentials = Credentials("test-token")  # type: ignore[no-untyped-call]  # fixed token: no refresh, no network
     return genai.Client(
         vertexai=True, project="bench-project", location="us-central1", credentials=credentials, http_options=options
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 import pydantic
 from pydantic import BaseModel
@@ -214,6 +214,8 @@ class _ClientBase:
     def _turn(
         self, messages: Sequence[Any], response_model: Any, max_retries: int, stream: bool, options: dict[str, Any]
     ) -> _Turn:
+        if "stream" in options:
+            raise TypeError("create_with_response() does not stream; use create(..., stream=True)")
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         if stream and max_retries:
@@ -228,6 +230,28 @@ class _ClientBase:
 class ParallelToolsClient(_ClientBase):
     """Sync client returned by :func:`harness.from_provider`."""
 
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: Literal[False] = False,
+        max_retries: int = 0,
+        **provider_kwargs: Any,
+    ) -> list[Any]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: Literal[True],
+        max_retries: int = 0,
+        **provider_kwargs: Any,
+    ) -> Iterator[Any]: ...
+
     def create(
         self,
         *,
@@ -236,7 +260,7 @@ class ParallelToolsClient(_ClientBase):
         stream: bool = False,
         max_retries: int = 0,
         **provider_kwargs: Any,
-    ) -> Any:
+    ) -> list[Any] | Iterator[Any]:
         """Return the validated calls in the provider's order (a list), or an iterator with ``stream=True``."""
         if stream:
             turn = self._turn(messages, response_model, max_retries, True, provider_kwargs)
@@ -263,6 +287,28 @@ class ParallelToolsClient(_ClientBase):
 class AsyncParallelToolsClient(_ClientBase):
     """Async client: ``await create(...)`` returns a list; ``create(..., stream=True)`` is an async iterator."""
 
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: Literal[False] = False,
+        max_retries: int = 0,
+        **provider_kwargs: Any,
+    ) -> Awaitable[list[Any]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: Literal[True],
+        max_retries: int = 0,
+        **provider_kwargs: Any,
+    ) -> AsyncIterator[Any]: ...
+
     def create(
         self,
         *,
@@ -271,7 +317,8 @@ class AsyncParallelToolsClient(_ClientBase):
         stream: bool = False,
         max_retries: int = 0,
         **provider_kwargs: Any,
-    ) -> Any:
+    ) -> Awaitable[list[Any]] | AsyncIterator[Any]:
+        """``await create(...)`` gives the list of calls; with ``stream=True``, iterate with ``async for``."""
         if stream:
             turn = self._turn(messages, response_model, max_retries, True, provider_kwargs)
             return self._stream(turn)
@@ -282,9 +329,8 @@ class AsyncParallelToolsClient(_ClientBase):
         )
 
     @staticmethod
-    async def _values(pending: Any) -> list[BaseModel]:
-        response: ParallelToolsResponse = await pending
-        return response.values
+    async def _values(pending: Awaitable[ParallelToolsResponse]) -> list[Any]:
+        return (await pending).values
 
     async def create_with_response(
         self, *, messages: Sequence[Any], response_model: Any, max_retries: int = 0, **provider_kwargs: Any

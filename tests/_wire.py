@@ -61,19 +61,19 @@ class Wire:
         return self._handle(request)
 
     def sdk_client(self, *, is_async: bool = False) -> Any:
-        handler = self._handle_async if is_async else self._handle
-        transport = httpx2.MockTransport(handler)
-        http = httpx2.AsyncClient(transport=transport) if is_async else httpx2.Client(transport=transport)
+        if is_async:
+            return self._sdk_client(httpx2.AsyncClient(transport=httpx2.MockTransport(self._handle_async)), True)
+        return self._sdk_client(httpx2.Client(transport=httpx2.MockTransport(self._handle)), False)
+
+    def _sdk_client(self, http: Any, is_async: bool) -> Any:
         if self.prefix.startswith("openai"):
             import openai
 
-            cls = openai.AsyncOpenAI if is_async else openai.OpenAI
-            return cls(api_key=TEST_KEY, http_client=http)
+            return (openai.AsyncOpenAI if is_async else openai.OpenAI)(api_key=TEST_KEY, http_client=http)
         if self.prefix == "anthropic":
             import anthropic
 
-            acls = anthropic.AsyncAnthropic if is_async else anthropic.Anthropic
-            return acls(api_key=TEST_KEY, http_client=http)
+            return (anthropic.AsyncAnthropic if is_async else anthropic.Anthropic)(api_key=TEST_KEY, http_client=http)
         from google import genai
         from google.genai import types
 
