@@ -9,7 +9,7 @@ from typing import Any, Literal, Union
 
 import httpx2
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 import harness
 from tests._wire import PREFIXES, Wire, sse_response
@@ -657,3 +657,12 @@ def test_responses_stream_without_item_events_still_hands_out_every_call() -> No
     wire = Wire("openai-responses")
     wire.answers.append(sse_response("\n\n".join(events) + "\n\n"))
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)) == dumps(CALLS)
+
+
+def test_anthropic_strict_tool_limit_is_checked_before_sending() -> None:
+    models = [create_model(f"Tool{i}", x=(int, ...)) for i in range(21)]
+    response_model: Any = Iterable[Union[tuple(models)]]  # type: ignore[misc]  # noqa: UP007
+    wire = Wire("anthropic")
+    with pytest.raises(ValueError, match="at most 20 strict tools; response_model has 21"):
+        wire.client(strict=True).create(messages=MESSAGES, response_model=response_model)
+    assert wire.requests == []

@@ -26,6 +26,7 @@ from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_cal
 from harness.providers._schema import SchemaRules
 
 DEFAULT_MAX_TOKENS = 4096
+MAX_STRICT_TOOLS = 20
 
 
 class Anthropic(Provider):
@@ -108,6 +109,10 @@ class Anthropic(Provider):
 
     # --- request ---------------------------------------------------------------------
     def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:
+        if strict and len(toolset.tools) > MAX_STRICT_TOOLS:
+            raise ValueError(
+                f"anthropic takes at most {MAX_STRICT_TOOLS} strict tools; response_model has {len(toolset.tools)}"
+            )
         tools = []
         for tool in toolset.tools:
             declaration: dict[str, Any] = {
