@@ -75,7 +75,7 @@ class SDKClient:
 
 
 class Provider(ABC):
-    """A provider adapter. Subclasses are stateless apart from their class attributes."""
+    """A provider adapter. Adapters hold no per-request state: one instance serves every client."""
 
     name: str
     #: Tool names the provider accepts, and the rule in words for error messages.
