@@ -3,8 +3,10 @@
 For each JSON file under ``tests/data/real-recordings/<folder>/`` the test builds one pydantic model per
 tool the recorded request declared, serves the recorded answer from an ``httpx2.MockTransport`` to the
 official SDK client, and asks harness for ``Iterable[Union[...]]`` of those models. The calls that come
-back must be the tool calls of the recorded answer: same names, same order, same arguments. What the
-answer holds is read here from the raw JSON or SSE text, independently of harness' own parsing.
+back must be the tool calls of the recorded answer: same names, same order, same arguments. A call
+with an argument its tool's schema forbids (``additionalProperties: false``) must instead be refused
+with ``ToolArgumentsError``. What the answer holds is read here from the raw JSON or SSE text,
+independently of harness' own parsing.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "real-recordings"
 RECORDING_FILES = sorted(RECORDINGS.rglob("*.json"))
 #: Folder -> harness spec prefix. The folder names are the spec prefixes.
 FOLDERS = ("openai", "openai-responses", "anthropic", "google", "vertexai")
-#: Folders the data set has today; losing one means the test data shrank.
-REQUIRED_FOLDERS = ("openai", "anthropic", "google")
+#: Folders the data set has today (all of them); losing one means the test data shrank.
+REQUIRED_FOLDERS = FOLDERS
 API_KEY = "test-key"
 NO_CERTIFICATES = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 # The SDKs warn about retired model names found in old recordings; that is not what is tested here.
@@ -280,8 +282,17 @@ def build_model(name: str, schema: dict[str, Any]) -> type[pydantic.BaseModel]:
         # A property that is no valid field name keeps its wire name as an alias.
         safe = key.isidentifier() and not key.startswith(("_", "model_")) and not hasattr(pydantic.BaseModel, key)
         fields[key if safe else f"field_{index}"] = (annotation, pydantic.Field(default, alias=key))
-    model: type[pydantic.BaseModel] = pydantic.create_model(name, **fields)
+    # The schema's "no other keys" holds for the model too: an argument outside it must fail, not vanish.
+    config = pydantic.ConfigDict(extra="forbid") if schema.get("additionalProperties") is False else None
+    model: type[pydantic.BaseModel] = pydantic.create_model(name, __config__=config, **fields)
     return model
+
+
+def undeclared_arguments(call: ExpectedCall, schema: dict[str, Any]) -> set[str]:
+    """Argument names a call sent that its tool's schema declares none of and forbids."""
+    if schema.get("additionalProperties") is not False:
+        return set()
+    return set(call.arguments) - set(schema.get("properties") or {})
 
 
 # --- serving a recording and asking harness ------------------------------------------------------
@@ -390,10 +401,25 @@ def test_recordings_found() -> None:
 @pytest.mark.parametrize("path", RECORDING_FILES, ids=_recording_id)
 def test_recording(path: Path, is_async: bool) -> None:
     rec = Recording.load(path)
-    models = {name: build_model(name, schema) for name, schema in declared_tools(rec.folder, rec.request_body)}
+    schemas = dict(declared_tools(rec.folder, rec.request_body))
+    models = {name: build_model(name, schema) for name, schema in schemas.items()}
     assert models, "the recorded request declares no client tools"
     expected = EXPECTED_CALLS[rec.folder](rec)
     seen: list[httpx2.Request] = []
+
+    rejected = [call for call in expected if undeclared_arguments(call, schemas[call.name])]
+    if rejected:
+        # Real models sometimes add an argument the declared schema forbids; harness must refuse the call.
+        with pytest.raises(harness.ToolArgumentsError) as refused:
+            ask(rec, models, seen, is_async=is_async)
+        first = rejected[0]
+        assert (refused.value.tool_name, refused.value.call_id) == (first.name, first.id)
+        raw = refused.value.raw_arguments
+        assert (_decode_arguments(raw) if isinstance(raw, str) else raw) == first.arguments
+        assert {error["type"] for error in refused.value.errors} == {"extra_forbidden"}
+        assert {error["loc"][-1] for error in refused.value.errors} == undeclared_arguments(first, schemas[first.name])
+        check_requests(rec, seen, models)
+        return
 
     if not expected:
         text = expected_text(rec)
