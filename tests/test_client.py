@@ -176,6 +176,8 @@ def test_requests_force_tool_use_and_carry_the_system_prompt() -> None:
         ("openai", {"tool_choice": "auto"}, "tool_choice", "auto"),
         ("anthropic", {"tool_choice": {"type": "auto"}}, "tool_choice", {"type": "auto"}),
         ("anthropic", {"max_tokens": 99}, "max_tokens", 99),
+        ("anthropic", {"thinking": {"type": "enabled", "budget_tokens": 1024}}, "tool_choice", {"type": "auto"}),
+        ("anthropic", {"thinking": {"type": "disabled"}}, "tool_choice", {"type": "any"}),
         ("google", {"tool_config": {"function_calling_config": {"mode": "AUTO"}}}, "toolConfig",
          {"functionCallingConfig": {"mode": "AUTO"}}),
     ],

@@ -139,6 +139,9 @@ class Anthropic(Provider):
         }
         if system:
             request["system"] = system
+        if _thinking_enabled(options.get("thinking")):
+            # Extended thinking refuses a forced tool choice; calls are still required of the answer.
+            request["tool_choice"] = {"type": "auto"}
         request.update(options)
         return request
 
@@ -239,6 +242,10 @@ def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
         else:
             turns.append(message)  # user and assistant text have the same shape in both APIs
     return "\n\n".join(system), turns
+
+
+def _thinking_enabled(thinking: Any) -> bool:
+    return isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled")
 
 
 def _only_tool_results(turn: dict[str, Any]) -> bool:
