@@ -164,3 +164,9 @@ def sse(events: Sequence[Any], *, named: bool = False, done: str | None = None) 
     if done is not None:
         lines.append(f"data: {done}\n\n")
     return "".join(lines)
+
+
+def halves(text: str) -> tuple[str, str]:
+    """Arguments in two fragments, as streaming APIs send them, so accumulation is always exercised."""
+    middle = len(text) // 2
+    return text[:middle], text[middle:]

@@ -20,6 +20,7 @@ from harness.providers._base import (
     StreamDecoder,
     ToolOutput,
     call_arguments,
+    halves,
     sse,
 )
 from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
@@ -189,7 +190,7 @@ class Anthropic(Provider):
             block = _tool_use(i, instance)
             text = json.dumps(block.pop("input"))
             events.append({"type": "content_block_start", "index": i, "content_block": {**block, "input": {}}})
-            for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+            for piece in halves(text):
                 delta = {"type": "input_json_delta", "partial_json": piece}
                 events.append({"type": "content_block_delta", "index": i, "delta": delta})
             events.append({"type": "content_block_stop", "index": i})

@@ -19,6 +19,7 @@ from harness.providers._base import (
     StreamDecoder,
     ToolOutput,
     call_arguments,
+    halves,
     sse,
 )
 
@@ -141,8 +142,7 @@ class OpenAIChat(Provider):
             text = json.dumps(arguments)
             head = {"index": i, "id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": ""}}
             events.append(chunk({"tool_calls": [head]}))
-            # Split the arguments as the API does, so accumulation is exercised.
-            for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+            for piece in halves(text):
                 events.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}))
         events.append(chunk({}, "tool_calls"))
         return sse(events, done="[DONE]")

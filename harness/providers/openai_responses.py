@@ -20,6 +20,7 @@ from harness.providers._base import (
     StreamDecoder,
     ToolOutput,
     call_arguments,
+    halves,
     sse,
 )
 from harness.providers._messages import is_chat, text_of, tool_calls_of
@@ -111,7 +112,7 @@ class OpenAIResponses(Provider):
                     "item": {**item, "arguments": "", "status": "in_progress"},
                 }
             )
-            for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+            for piece in halves(text):
                 events.append(
                     {
                         "type": "response.function_call_arguments.delta",
