@@ -668,3 +668,33 @@ def test_anthropic_strict_tool_limit_is_checked_before_sending() -> None:
     with pytest.raises(ValueError, match="at most 20 strict tools; response_model has 21"):
         wire.client(strict=True).create(messages=MESSAGES, response_model=response_model)
     assert wire.requests == []
+
+
+@pytest.mark.parametrize(
+    ("prefix", "key_variable", "host"),
+    [
+        ("openai", "OPENAI_API_KEY", "api.openai.com"),
+        ("openai-responses", "OPENAI_API_KEY", "api.openai.com"),
+        ("anthropic", "ANTHROPIC_API_KEY", "api.anthropic.com"),
+        ("google", "GOOGLE_API_KEY", "generativelanguage.googleapis.com"),
+        ("vertexai", "GOOGLE_API_KEY", "aiplatform.googleapis.com"),
+    ],
+)
+def test_default_clients_read_the_environment_like_the_sdks(
+    prefix: str, key_variable: str, host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(key_variable, "test-key")
+    wire = Wire(prefix).answer_calls(CALLS)
+    http = httpx2.Client(transport=httpx2.MockTransport(wire._handle))
+    if prefix in ("google", "vertexai"):
+        from google.genai import types
+
+        transport: dict[str, Any] = {"http_options": types.HttpOptions(httpx_client=http)}
+    else:
+        transport = {"http_client": http}
+    client = harness.from_provider(f"{prefix}/some-model", **transport)
+    assert dumps(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
+    request = wire.requests[0]
+    assert request.url.host == host
+    assert "some-model" in (str(request.url) + json.dumps(wire.bodies[0]))
+    assert "test-key" in " ".join(request.headers.values())
