@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from abc import ABC
 from typing import Any
 
-from harness.providers._base import SDKClient
+from harness.providers._base import Provider, SDKClient
 from harness.providers._schema import SchemaRules
 
 TOOL_NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
@@ -61,19 +62,28 @@ STRICT_RULES = SchemaRules(
 )
 
 
-def default_client(*, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
-    import openai
+class OpenAIProvider(Provider, ABC):
+    """Clients, tool names and schema rules shared by Chat Completions and Responses."""
 
-    if async_client:
-        return SDKClient(openai.AsyncOpenAI(**sdk_kwargs), is_async=True)
-    return SDKClient(openai.OpenAI(**sdk_kwargs), is_async=False)
+    tool_name_pattern = TOOL_NAME_PATTERN
+    tool_name_rule = TOOL_NAME_RULE
+    rules = RULES
+    strict_rules = STRICT_RULES
 
+    def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
+        import openai
 
-def wrap_client(client: Any, *, provider: str) -> SDKClient:
-    import openai
+        if async_client:
+            return SDKClient(openai.AsyncOpenAI(**sdk_kwargs), is_async=True)
+        return SDKClient(openai.OpenAI(**sdk_kwargs), is_async=False)
 
-    if isinstance(client, openai.AsyncOpenAI):
-        return SDKClient(client, is_async=True)
-    if isinstance(client, openai.OpenAI):
-        return SDKClient(client, is_async=False)
-    raise TypeError(f"{provider} needs an openai.OpenAI or openai.AsyncOpenAI client, got {type(client).__qualname__}")
+    def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
+        import openai
+
+        if isinstance(client, openai.AsyncOpenAI):
+            return SDKClient(client, is_async=True)
+        if isinstance(client, openai.OpenAI):
+            return SDKClient(client, is_async=False)
+        raise TypeError(
+            f"{self.name} needs an openai.OpenAI or openai.AsyncOpenAI client, got {type(client).__qualname__}"
+        )

@@ -13,9 +13,7 @@ from harness.errors import MalformedResponseError
 from harness.providers import _openai
 from harness.providers._base import (
     ParsedAnswer,
-    Provider,
     RawCall,
-    SDKClient,
     StreamDecoder,
     ToolOutput,
     call_arguments,
@@ -24,19 +22,9 @@ from harness.providers._base import (
 )
 
 
-class OpenAIChat(Provider):
+class OpenAIChat(_openai.OpenAIProvider):
     name = "openai"
-    tool_name_pattern = _openai.TOOL_NAME_PATTERN
-    tool_name_rule = _openai.TOOL_NAME_RULE
     incomplete_reasons = frozenset({"length", "content_filter"})
-    rules = _openai.RULES
-    strict_rules = _openai.STRICT_RULES
-
-    def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
-        return _openai.default_client(async_client=async_client, **sdk_kwargs)
-
-    def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
-        return _openai.wrap_client(client, provider=self.name)
 
     # --- request ---------------------------------------------------------------------
     def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:

@@ -14,9 +14,7 @@ from harness.errors import MalformedResponseError
 from harness.providers import _openai
 from harness.providers._base import (
     ParsedAnswer,
-    Provider,
     RawCall,
-    SDKClient,
     StreamDecoder,
     ToolOutput,
     call_arguments,
@@ -26,20 +24,12 @@ from harness.providers._base import (
 from harness.providers._messages import is_chat, text_of, tool_calls_of
 
 
-class OpenAIResponses(Provider):
+class OpenAIResponses(_openai.OpenAIProvider):
     name = "openai-responses"
-    tool_name_pattern = _openai.TOOL_NAME_PATTERN
-    tool_name_rule = _openai.TOOL_NAME_RULE
     incomplete_reasons = frozenset({"max_output_tokens", "content_filter"})
     # Same dialect as Chat Completions; errors name the API the caller picked.
     rules = dataclasses.replace(_openai.RULES, provider="openai-responses")
     strict_rules = dataclasses.replace(_openai.STRICT_RULES, provider="openai-responses (strict)")
-
-    def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
-        return _openai.default_client(async_client=async_client, **sdk_kwargs)
-
-    def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
-        return _openai.wrap_client(client, provider=self.name)
 
     # --- request ---------------------------------------------------------------------
     def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:
