@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import collections.abc
 import functools
+import itertools
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, AliasPath, BaseModel
+from pydantic.fields import FieldInfo
 
 from harness.errors import ToolNameError
 
@@ -64,7 +66,7 @@ def _cached_toolset(response_model: Any) -> ToolSet:
         name = tool_name(model)
         if name in seen:
             raise ToolNameError(
-                f"{seen[name].__qualname__} and {model.__qualname__} both use the tool name {name!r}; "
+                f"{_qualified(seen[name])} and {_qualified(model)} both use the tool name {name!r}; "
                 "give one a distinct model_config['title']"
             )
         seen[name] = model
@@ -73,6 +75,68 @@ def _cached_toolset(response_model: Any) -> ToolSet:
         schema.pop("title", None)
         tools.append(Tool(name=name, model=model, description=description, json_schema=schema))
     return ToolSet(tuple(tools))
+
+
+def _qualified(model: type[BaseModel]) -> str:
+    """``module.Qualname``, so two classes of one name in different modules can be told apart."""
+    return f"{model.__module__}.{model.__qualname__}"
+
+
+def wire_arguments(instance: BaseModel) -> dict[str, Any]:
+    """The JSON arguments a provider would send for ``instance``, as the tool schema declares them.
+
+    The tool schema names fields by their *validation* aliases, so that is what a provider sends and
+    what validation reads back: a ``serialization_alias`` must not leak into the arguments. Values are
+    pydantic's JSON-mode serialization (``round_trip``), re-keyed field by field, nested models included.
+    """
+    dumped = instance.model_dump(mode="json", round_trip=True)
+    rekeyed = _rekeyed(instance, dumped)
+    if not isinstance(rekeyed, dict):
+        raise TypeError(f"{type(instance).__qualname__} does not serialize to a JSON object: {dumped!r:.200}")
+    return rekeyed
+
+
+def _rekeyed(value: Any, dumped: Any) -> Any:
+    """``dumped`` (keyed by field names) re-keyed by validation aliases, walking ``value`` beside it."""
+    if isinstance(value, BaseModel) and isinstance(dumped, dict):
+        fields = type(value).model_fields
+        out: dict[str, Any] = {}
+        for key, item in dumped.items():
+            if key in fields:
+                _put(out, _validation_path(key, fields[key]), _rekeyed(getattr(value, key), item))
+            elif key not in type(value).model_computed_fields:  # computed fields are output only
+                out[key] = item  # extra="allow" values
+        return out
+    if isinstance(value, (list, tuple, set, frozenset)) and isinstance(dumped, list):
+        return [_rekeyed(v, d) for v, d in zip(value, dumped, strict=False)]
+    if isinstance(value, dict) and isinstance(dumped, dict) and len(value) == len(dumped):
+        return {key: _rekeyed(v, d) for v, (key, d) in zip(value.values(), dumped.items(), strict=True)}
+    return dumped
+
+
+def _validation_path(name: str, info: FieldInfo) -> list[str | int]:
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        alias = alias.choices[0]  # the one the JSON schema declares
+    if isinstance(alias, AliasPath):
+        return list(alias.path)
+    return [alias if isinstance(alias, str) else info.alias or name]
+
+
+def _put(target: dict[str, Any], path: list[str | int], value: Any) -> None:
+    node: Any = target
+    for step, following in itertools.pairwise(path):
+        empty: Any = [] if isinstance(following, int) else {}
+        if isinstance(step, int):
+            node.extend([None] * (step + 1 - len(node)))
+            node[step] = empty if node[step] is None else node[step]
+            node = node[step]
+        else:
+            node = node.setdefault(step, empty)
+    last = path[-1]
+    if isinstance(last, int):
+        node.extend([None] * (last + 1 - len(node)))
+    node[last] = value
 
 
 def _models_in(response_model: Any) -> list[type[BaseModel]]:

@@ -102,16 +102,74 @@ class NoToolCallsError(HarnessError):
 
 
 class IncompleteResponseError(HarnessError):
-    """The provider stopped early (token limit, malformed call): some calls may be missing or cut."""
+    """The answer is not whole: the provider stopped early (token limit, malformed call) or its stream was cut.
 
-    def __init__(self, *, provider: str, finish_reason: str, calls_seen: int) -> None:
+    Some calls may be missing or cut; ``calls_seen`` counts those that arrived complete (a stream has
+    already handed them out). ``finish_reason`` is ``None`` when a stream ended before its finish event.
+    """
+
+    def __init__(self, *, provider: str, finish_reason: str | None, calls_seen: int) -> None:
         self.provider = provider
         self.finish_reason = finish_reason
         self.calls_seen = calls_seen
+        if finish_reason is None:
+            message = (
+                f"{provider} stream ended before its finish event, after {calls_seen} complete tool call(s); "
+                "the answer is incomplete (the connection was cut, or the stream is not whole)"
+            )
+        else:
+            message = (
+                f"{provider} stopped with finish reason {finish_reason!r} after {calls_seen} tool call(s); "
+                "the answer is incomplete (raise the token limit or simplify the request)"
+            )
+        super().__init__(message)
+
+
+class ProviderError(HarnessError):
+    """The provider answered that the request failed (a ``failed`` or ``cancelled`` response, an error event)."""
+
+    def __init__(self, *, provider: str, status: str, error: Any = None) -> None:
+        self.provider = provider
+        self.status = status
+        self.error = error
+        detail = f": {_clip(_error_text(error))}" if error is not None else " (it gave no error)"
+        super().__init__(f"{provider} answered with status {status!r}{detail}")
+
+
+class ToolCallsFailedError(HarnessError):
+    """Calls still invalid after the last attempt: every one of them, not only the first.
+
+    ``errors`` holds one :class:`ToolCallError` per failing call (``ToolArgumentsError`` with the
+    pydantic errors, or ``UnknownToolError``), in the answer's order; ``calls`` the valid calls;
+    ``attempts`` how many answers were read; ``raw`` the last raw SDK response.
+    """
+
+    def __init__(self, *, errors: list[ToolCallError], calls: list[Any], attempts: int, raw: Any) -> None:
+        self.errors = errors
+        self.calls = calls
+        self.attempts = attempts
+        self.raw = raw
+        provider = errors[0].provider
+        lines = "\n".join(f"  - {error}" for error in errors)
         super().__init__(
-            f"{provider} stopped with finish reason {finish_reason!r} after {calls_seen} tool call(s); "
-            "the answer is incomplete (raise the token limit or simplify the request)"
+            f"{provider}: {len(errors)} tool call(s) still invalid after {attempts} attempt(s) "
+            f"({len(calls)} valid):\n{lines}"
         )
+
+    @property
+    def last_response(self) -> Any:
+        return self.raw
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, str):
+        return error
+    fields = {name: getattr(error, name, None) for name in ("code", "message")}
+    if isinstance(error, dict):
+        fields = {name: error.get(name) for name in ("code", "message")}
+    if fields["message"] is None:
+        return repr(error)
+    return f"{fields['message']} (code {fields['code']!r})" if fields["code"] else str(fields["message"])
 
 
 class MalformedResponseError(HarnessError):

@@ -2,10 +2,12 @@
 
 Each provider module holds all knowledge of one wire format, in both directions:
 
-- forward: tool declarations and request (``build_request``), the SDK call (``send``),
-  the answer (``parse_answer``) or its stream (``StreamDecoder``) -> raw calls;
-- backward: model instances -> the answer that would carry them as parallel tool calls
-  (``answer_json`` and ``answer_sse``), used by the tests, the emulator and the conformance report.
+- forward: tool declarations and request (``build_request``), the SDK call (``send``), then
+  *reading* the answer (``read_response``) or its stream (``stream_reader``) -> raw calls;
+- backward: *writing* the answer a provider would send (``write_response``, ``write_events``,
+  ``write_stream``) from wire-level content (:class:`WireAnswer`: call names with raw JSON arguments,
+  text, finish reason, usage). ``WireAnswer.of(instances)`` is the thin instance-level layer on top.
+  The tests, ``harness.testing``, the emulator and the conformance report all write through it.
 """
 
 from __future__ import annotations
@@ -13,20 +15,20 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from harness._toolset import Tool, ToolSet, tool_name
+from harness._toolset import Tool, ToolSet, tool_name, wire_arguments
 from harness.errors import ToolNameError
 from harness.providers._schema import SchemaRules, transform_schema
 
 
 @dataclass(frozen=True)
 class RawCall:
-    """One tool call as the provider sent it, before validation."""
+    """One tool call as read from the provider's answer, before validation."""
 
     id: str | None
     name: str
@@ -34,11 +36,46 @@ class RawCall:
     arguments: str | dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one answer (or summed over attempts), with the provider's own usage object."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    #: The SDK's usage object; for a sum over attempts, the tuple of every attempt's.
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    def __add__(self, other: Usage) -> Usage:
+        raws = (self.raw if isinstance(self.raw, tuple) else (self.raw,)) + (other.raw,)
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.total_tokens + other.total_tokens,
+            tuple(r for r in raws if r is not None),
+        )
+
+
+def usage_of(raw: Any, input_field: str, output_field: str, total_field: str | None = None) -> Usage | None:
+    """A :class:`Usage` from an SDK usage object's fields (missing counts read as 0)."""
+    if raw is None:
+        return None
+    input_tokens = getattr(raw, input_field, None) or 0
+    output_tokens = getattr(raw, output_field, None) or 0
+    total = getattr(raw, total_field, None) if total_field else None
+    return Usage(input_tokens, output_tokens, total or input_tokens + output_tokens, raw)
+
+
 @dataclass
 class ParsedAnswer:
+    """What :meth:`Provider.read_response` found in one answer."""
+
     calls: list[RawCall]
     text: str = ""
     finish_reason: str | None = None
+    usage: Usage | None = None
+    #: The model's refusal, where the API reports one apart from text.
+    refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,20 +87,64 @@ class ToolOutput:
     is_error: bool = False
 
 
-class StreamDecoder(ABC):
-    """Turns stream events into calls, each handed out as soon as its arguments are complete."""
+class StreamReader(ABC):
+    """Reads stream events into calls, each handed out as soon as its arguments are complete.
+
+    ``ended`` turns true only on the event that closes the stream by the provider's protocol
+    (a finish reason, ``message_stop``, ``response.completed``): a stream cut before it is incomplete.
+    """
 
     def __init__(self) -> None:
         self.text_parts: list[str] = []
+        self.refusal_parts: list[str] = []
         self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.ended = False
 
     @abstractmethod
     def feed(self, event: Any) -> list[RawCall]:
         """Take one SDK stream event; return the calls it completed."""
 
     def finish(self) -> list[RawCall]:
-        """Return calls still open when the stream ended."""
+        """Return calls still open when a stream that ``ended`` closed."""
         return []
+
+
+# --- the backward direction: what a provider would send --------------------------------------
+
+
+@dataclass(frozen=True)
+class WireCall:
+    """One tool call to write: a name and raw JSON arguments, valid for the model or not."""
+
+    name: str
+    arguments: str = "{}"
+    #: The call id; ``None`` lets the writer number calls in the provider's own id format.
+    id: str | None = None
+
+    @classmethod
+    def of(cls, instance: BaseModel, *, id: str | None = None) -> WireCall:
+        """The call that carries ``instance``, keyed as the tool schema declares (validation aliases)."""
+        return cls(tool_name(type(instance)), json.dumps(wire_arguments(instance)), id)
+
+
+@dataclass(frozen=True)
+class WireAnswer:
+    """Wire-level content of one answer: calls, text, finish reason and usage.
+
+    ``finish_reason`` is in the provider's own words (``"length"``, ``"max_tokens"``, ``"MAX_TOKENS"``);
+    ``None`` writes the provider's normal reason: tool use when there are calls, a plain stop otherwise.
+    """
+
+    calls: Sequence[WireCall] = ()
+    text: str = ""
+    finish_reason: str | None = None
+    usage: Usage = Usage()
+
+    @classmethod
+    def of(cls, instances: Iterable[BaseModel], **fields: Any) -> WireAnswer:
+        """The answer carrying ``instances`` as parallel tool calls (the instance-level layer)."""
+        return cls(calls=tuple(WireCall.of(instance) for instance in instances), **fields)
 
 
 @dataclass(frozen=True)
@@ -122,37 +203,45 @@ class Provider(ABC):
     ) -> dict[str, Any]:
         """Keyword arguments for the SDK call; ``options`` are the caller's provider kwargs."""
 
+    def stream_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The caller's provider kwargs for a streamed request (a provider may ask for more, such as usage)."""
+        return options
+
     @abstractmethod
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any: ...
 
     @abstractmethod
     async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any: ...
 
-    # --- forward: answer ---------------------------------------------------------------
+    # --- forward: reading the answer ----------------------------------------------------
     @abstractmethod
-    def parse_answer(self, response: Any) -> ParsedAnswer: ...
+    def read_response(self, response: Any) -> ParsedAnswer:
+        """Calls, text, finish reason and usage of an SDK response; a failed answer raises ``ProviderError``."""
 
     @abstractmethod
-    def stream_decoder(self) -> StreamDecoder: ...
+    def stream_reader(self) -> StreamReader: ...
 
     # --- conversation ------------------------------------------------------------------
     @abstractmethod
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
         """The assistant turn holding the calls, then the results in the shape the provider demands."""
 
-    # --- backward ----------------------------------------------------------------------
-    @abstractmethod
-    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
-        """The JSON answer that carries ``calls`` as parallel tool calls."""
+    # --- backward: writing an answer ---------------------------------------------------
+    #: How the stream is framed: ``event:`` lines from each event's ``type``, and a closing ``data:`` line.
+    sse_named: ClassVar[bool] = False
+    sse_done: ClassVar[str | None] = None
 
     @abstractmethod
-    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
-        """The ``text/event-stream`` body that carries ``calls`` as parallel tool calls."""
+    def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
+        """The JSON body the provider would send for ``answer``."""
 
+    @abstractmethod
+    def write_events(self, answer: WireAnswer, *, model: str) -> list[dict[str, Any]]:
+        """The stream events the provider would send for ``answer``, each argument string in pieces."""
 
-def call_arguments(instance: BaseModel) -> tuple[str, dict[str, Any]]:
-    """Tool name and JSON-ready arguments for an instance (aliases, JSON-mode values)."""
-    return tool_name(type(instance)), json.loads(instance.model_dump_json(by_alias=True))
+    def write_stream(self, answer: WireAnswer, *, model: str) -> str:
+        """The ``text/event-stream`` body the provider would send for ``answer``."""
+        return sse(self.write_events(answer, model=model), named=self.sse_named, done=self.sse_done)
 
 
 def sse(events: Sequence[Any], *, named: bool = False, done: str | None = None) -> str:
@@ -170,3 +259,8 @@ def halves(text: str) -> tuple[str, str]:
     """Arguments in two fragments, as streaming APIs send them, so accumulation is always exercised."""
     middle = len(text) // 2
     return text[:middle], text[middle:]
+
+
+def call_id(call: WireCall, index: int, template: str) -> str:
+    """The call's own id, or the provider-shaped one ``template`` makes from its position."""
+    return call.id if call.id is not None else template.format(index)

@@ -8,8 +8,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
 from harness.providers._base import (
@@ -17,11 +15,13 @@ from harness.providers._base import (
     Provider,
     RawCall,
     SDKClient,
-    StreamDecoder,
+    StreamReader,
     ToolOutput,
-    call_arguments,
+    Usage,
+    WireAnswer,
+    call_id,
     halves,
-    sse,
+    usage_of,
 )
 from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
 from harness.providers._schema import SchemaRules
@@ -152,8 +152,8 @@ class Anthropic(Provider):
     async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
         return await client.messages.create(**request, stream=stream)
 
-    # --- answer ----------------------------------------------------------------------
-    def parse_answer(self, response: Any) -> ParsedAnswer:
+    # --- reading the answer ----------------------------------------------------------
+    def read_response(self, response: Any) -> ParsedAnswer:
         content = getattr(response, "content", None)
         if content is None:
             raise MalformedResponseError(provider=self.name, problem="the message has no content")
@@ -165,10 +165,11 @@ class Anthropic(Provider):
                 calls.append(RawCall(block.id, block.name, block.input))
             elif block.type == "text":
                 text.append(block.text)
-        return ParsedAnswer(calls, "".join(text), response.stop_reason)
+        usage = _usage(getattr(response, "usage", None))
+        return ParsedAnswer(calls, "".join(text), response.stop_reason, usage)
 
-    def stream_decoder(self) -> StreamDecoder:
-        return _MessagesStreamDecoder()
+    def stream_reader(self) -> StreamReader:
+        return _MessagesStreamReader()
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
@@ -180,32 +181,42 @@ class Anthropic(Provider):
         ]
         return [assistant, {"role": "user", "content": results}]
 
-    # --- backward --------------------------------------------------------------------
-    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
-        return {**self._message(model, "tool_use"), "content": [_tool_use(i, c) for i, c in enumerate(calls)]}
+    # --- writing an answer ---------------------------------------------------------
+    sse_named = True
 
-    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
-        events: list[dict[str, Any]] = [{"type": "message_start", "message": self._message(model, None)}]
-        for i, instance in enumerate(calls):
-            block = _tool_use(i, instance)
-            text = json.dumps(block.pop("input"))
-            events.append({"type": "content_block_start", "index": i, "content_block": {**block, "input": {}}})
-            for piece in halves(text):
-                delta = {"type": "input_json_delta", "partial_json": piece}
-                events.append({"type": "content_block_delta", "index": i, "delta": delta})
+    def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
+        blocks = _blocks(answer)
+        for block in blocks:
+            if block["type"] == "tool_use":
+                block["input"] = _json_object(block["input"], block["name"])
+        return {**self._message(model, _stop_reason(answer), answer), "content": blocks}
+
+    def write_events(self, answer: WireAnswer, *, model: str) -> list[dict[str, Any]]:
+        start = self._message(model, None, answer)
+        start["usage"] = {**start["usage"], "output_tokens": 0}
+        events: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
+        for i, block in enumerate(_blocks(answer)):
+            if block["type"] == "text":
+                events.append({"type": "content_block_start", "index": i, "content_block": {**block, "text": ""}})
+                deltas = [{"type": "text_delta", "text": piece} for piece in halves(block["text"])]
+            else:
+                opening = {**block, "input": {}}
+                events.append({"type": "content_block_start", "index": i, "content_block": opening})
+                deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in halves(block["input"])]
+            events += [{"type": "content_block_delta", "index": i, "delta": delta} for delta in deltas]
             events.append({"type": "content_block_stop", "index": i})
         events.append(
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
-                "usage": {"output_tokens": 0},
+                "delta": {"stop_reason": _stop_reason(answer), "stop_sequence": None},
+                "usage": {"output_tokens": answer.usage.output_tokens},
             }
         )
         events.append({"type": "message_stop"})
-        return sse(events, named=True)
+        return events
 
     @staticmethod
-    def _message(model: str, stop_reason: str | None) -> dict[str, Any]:
+    def _message(model: str, stop_reason: str | None, answer: WireAnswer) -> dict[str, Any]:
         return {
             "id": "msg_harness",
             "type": "message",
@@ -214,8 +225,36 @@ class Anthropic(Provider):
             "content": [],
             "stop_reason": stop_reason,
             "stop_sequence": None,
-            "usage": {"input_tokens": 0, "output_tokens": 0},
+            "usage": {"input_tokens": answer.usage.input_tokens, "output_tokens": answer.usage.output_tokens},
         }
+
+
+def _blocks(answer: WireAnswer) -> list[dict[str, Any]]:
+    """Content blocks with each call's input still as JSON text."""
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": answer.text}] if answer.text else []
+    for i, call in enumerate(answer.calls):
+        blocks.append(
+            {"type": "tool_use", "id": call_id(call, i, "toolu_{:02d}"), "name": call.name, "input": call.arguments}
+        )
+    return blocks
+
+
+def _json_object(arguments: str, name: str) -> Any:
+    """A ``tool_use`` block's ``input`` is a JSON object on the wire, not text."""
+    try:
+        return json.loads(arguments)
+    except ValueError as exc:
+        raise ValueError(
+            f"anthropic answers carry {name}'s input as a JSON object; {arguments!r:.200} is not JSON"
+        ) from exc
+
+
+def _stop_reason(answer: WireAnswer) -> str:
+    return answer.finish_reason or ("tool_use" if answer.calls else "end_turn")
+
+
+def _usage(raw: Any) -> Usage | None:
+    return usage_of(raw, "input_tokens", "output_tokens")
 
 
 def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -237,8 +276,8 @@ def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
         elif role == "assistant" and message.get("tool_calls"):
             text = text_of(message.get("content"), where)
             blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
-            for call_id, name, arguments in tool_calls_of(message, where):
-                blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": arguments})
+            for id_, name, arguments in tool_calls_of(message, where):
+                blocks.append({"type": "tool_use", "id": id_, "name": name, "input": arguments})
             turns.append({"role": "assistant", "content": blocks})
         else:
             turns.append(message)  # user and assistant text have the same shape in both APIs
@@ -254,21 +293,22 @@ def _only_tool_results(turn: dict[str, Any]) -> bool:
     return isinstance(content, list) and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
 
 
-def _tool_use(index: int, instance: BaseModel) -> dict[str, Any]:
-    name, arguments = call_arguments(instance)
-    return {"type": "tool_use", "id": f"toolu_{index:02d}", "name": name, "input": arguments}
+class _MessagesStreamReader(StreamReader):
+    """A ``tool_use`` block opens a call; ``input_json_delta`` fragments fill it; ``content_block_stop`` ends it.
 
-
-class _MessagesStreamDecoder(StreamDecoder):
-    """A ``tool_use`` block opens a call; ``input_json_delta`` fragments fill it; ``content_block_stop`` ends it."""
+    Usage comes in two parts: input tokens in ``message_start``, the output count in ``message_delta``.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._open: dict[int, tuple[str, str, list[str]]] = {}
+        self._usage_start: Any = None
 
     def feed(self, event: Any) -> list[RawCall]:
         kind = event.type
-        if kind == "content_block_start" and event.content_block.type == "tool_use":
+        if kind == "message_start":
+            self._usage_start = getattr(event.message, "usage", None)
+        elif kind == "content_block_start" and event.content_block.type == "tool_use":
             block = event.content_block
             self._open[event.index] = (block.id, block.name, [])
         elif kind == "content_block_delta":
@@ -278,11 +318,23 @@ class _MessagesStreamDecoder(StreamDecoder):
             elif delta.type == "text_delta":
                 self.text_parts.append(delta.text)
         elif kind == "content_block_stop" and event.index in self._open:
-            call_id, name, parts = self._open.pop(event.index)
-            return [RawCall(call_id, name, "".join(parts))]
-        elif kind == "message_delta" and event.delta.stop_reason is not None:
-            self.finish_reason = event.delta.stop_reason
+            id_, name, parts = self._open.pop(event.index)
+            return [RawCall(id_, name, "".join(parts))]
+        elif kind == "message_delta":
+            if event.delta.stop_reason is not None:
+                self.finish_reason = event.delta.stop_reason
+            self.usage = self._merged_usage(getattr(event, "usage", None))
+        elif kind == "message_stop":
+            self.ended = True
         return []
+
+    def _merged_usage(self, delta_usage: Any) -> Usage | None:
+        start = _usage(self._usage_start)
+        end = _usage(delta_usage)
+        if start is None or end is None:
+            return end or start
+        inputs = getattr(delta_usage, "input_tokens", None) or start.input_tokens
+        return Usage(inputs, end.output_tokens, inputs + end.output_tokens, delta_usage)
 
     def finish(self) -> list[RawCall]:
         rest = [RawCall(i, n, "".join(p)) for i, n, p in self._open.values()]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
-
-from pydantic import BaseModel
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
@@ -17,10 +16,12 @@ from harness.providers._base import (
     Provider,
     RawCall,
     SDKClient,
-    StreamDecoder,
+    StreamReader,
     ToolOutput,
-    call_arguments,
-    sse,
+    WireAnswer,
+    WireCall,
+    halves,
+    usage_of,
 )
 from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
 from harness.providers._schema import SchemaRules
@@ -142,16 +143,16 @@ class Google(Provider):
             return await client.aio.models.generate_content_stream(**request)
         return await client.aio.models.generate_content(**request)
 
-    # --- answer ----------------------------------------------------------------------
-    def parse_answer(self, response: Any) -> ParsedAnswer:
+    # --- reading the answer ----------------------------------------------------------
+    def read_response(self, response: Any) -> ParsedAnswer:
         if not hasattr(response, "candidates"):
             raise MalformedResponseError(provider=self.name, problem=f"expected a response, got {type(response)}")
-        decoder = _GenerateStreamDecoder()
-        calls = decoder.feed(response)
-        return ParsedAnswer(calls, "".join(decoder.text_parts), decoder.finish_reason)
+        reader = _GenerateStreamReader()
+        calls = reader.feed(response)
+        return ParsedAnswer(calls, "".join(reader.text_parts), reader.finish_reason, reader.usage)
 
-    def stream_decoder(self) -> StreamDecoder:
-        return _GenerateStreamDecoder()
+    def stream_reader(self) -> StreamReader:
+        return _GenerateStreamReader()
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
@@ -169,25 +170,47 @@ class Google(Provider):
         # As many function responses as calls, in one content.
         return [model_turn, {"role": "user", "parts": parts}]
 
-    # --- backward --------------------------------------------------------------------
-    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
-        return self._chunk([_function_call(c) for c in calls], model, "STOP")
+    # --- writing an answer ---------------------------------------------------------
+    def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
+        parts = ([{"text": answer.text}] if answer.text else []) + [self._function_call(c) for c in answer.calls]
+        return self._chunk(parts, model, answer.finish_reason or "STOP", answer)
 
-    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
+    def write_events(self, answer: WireAnswer, *, model: str) -> list[dict[str, Any]]:
         # Each event is a whole response; a call always arrives complete in one part.
-        events = [self._chunk([_function_call(c)], model, None) for c in calls]
-        events.append(self._chunk([{"text": ""}], model, "STOP"))
-        return sse(events)
+        events = [self._chunk([{"text": piece}], model, None, None) for piece in halves(answer.text) if piece]
+        events += [self._chunk([self._function_call(c)], model, None, None) for c in answer.calls]
+        events.append(self._chunk([{"text": ""}], model, answer.finish_reason or "STOP", answer))
+        return events
+
+    def _function_call(self, call: WireCall) -> dict[str, Any]:
+        try:
+            args = json.loads(call.arguments)
+        except ValueError:
+            args = None
+        if not isinstance(args, dict):
+            raise ValueError(
+                f"{self.name} answers carry {call.name}'s args as a JSON object; {call.arguments!r:.200} is not one"
+            )
+        function_call: dict[str, Any] = {"name": call.name, "args": args}
+        if call.id is not None:
+            function_call["id"] = call.id
+        return {"functionCall": function_call}
 
     @staticmethod
-    def _chunk(parts: list[dict[str, Any]], model: str, finish_reason: str | None) -> dict[str, Any]:
+    def _chunk(
+        parts: list[dict[str, Any]], model: str, finish_reason: str | None, answer: WireAnswer | None
+    ) -> dict[str, Any]:
         candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
         if finish_reason:
             candidate["finishReason"] = finish_reason
+        usage = answer.usage if answer is not None else None
+        prompt = usage.input_tokens if usage else 0
+        output = usage.output_tokens if usage else 0
+        total = (usage.total_tokens if usage else 0) or prompt + output
         return {
             "candidates": [candidate],
             "modelVersion": model,
-            "usageMetadata": {"promptTokenCount": 0, "candidatesTokenCount": 0, "totalTokenCount": 0},
+            "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": total},
         }
 
 
@@ -204,11 +227,11 @@ def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
         elif role in SYSTEM_ROLES:
             system.append(text_of(message["content"], where))
         elif role == "tool":
-            call_id = message["tool_call_id"]
-            if call_id not in names:
-                raise ValueError(f"{where}: tool_call_id {call_id!r} answers no earlier assistant tool call")
+            id_ = message["tool_call_id"]
+            if id_ not in names:
+                raise ValueError(f"{where}: tool_call_id {id_!r} answers no earlier assistant tool call")
             output = {"output": text_of(message["content"], where)}
-            part = {"function_response": {"id": call_id, "name": names[call_id], "response": output}}
+            part = {"function_response": {"id": id_, "name": names[id_], "response": output}}
             # As many function responses as calls, in one content.
             if contents and _only_function_responses(contents[-1]):
                 contents[-1] = {"role": "user", "parts": [*contents[-1]["parts"], part]}
@@ -217,9 +240,9 @@ def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
         else:
             text = text_of(message.get("content"), where)
             parts: list[dict[str, Any]] = [{"text": text}] if text else []
-            for call_id, name, arguments in tool_calls_of(message, where):
-                names[call_id] = name
-                parts.append({"function_call": {"id": call_id, "name": name, "args": arguments}})
+            for id_, name, arguments in tool_calls_of(message, where):
+                names[id_] = name
+                parts.append({"function_call": {"id": id_, "name": name, "args": arguments}})
             contents.append({"role": "model" if role == "assistant" else "user", "parts": parts})
     return "\n\n".join(system), contents
 
@@ -231,12 +254,7 @@ def _only_function_responses(content: Any) -> bool:
     )
 
 
-def _function_call(instance: BaseModel) -> dict[str, Any]:
-    name, arguments = call_arguments(instance)
-    return {"functionCall": {"name": name, "args": arguments}}
-
-
-class _GenerateStreamDecoder(StreamDecoder):
+class _GenerateStreamReader(StreamReader):
     """Every chunk is a whole response; a function-call part is usually complete as it arrives.
 
     With Vertex AI's ``stream_function_call_arguments`` a call instead spans several parts: the first
@@ -254,6 +272,11 @@ class _GenerateStreamDecoder(StreamDecoder):
         if not event.candidates and feedback is not None and feedback.block_reason is not None:
             reason = feedback.block_reason
             self.finish_reason = f"prompt blocked: {getattr(reason, 'value', reason)}"
+            self.ended = True
+        if getattr(event, "usage_metadata", None) is not None:
+            self.usage = usage_of(
+                event.usage_metadata, "prompt_token_count", "candidates_token_count", "total_token_count"
+            )
         for candidate in (event.candidates or ())[:1]:
             content = candidate.content
             for part in (content.parts if content is not None else None) or ():
@@ -265,6 +288,7 @@ class _GenerateStreamDecoder(StreamDecoder):
             if candidate.finish_reason is not None:
                 reason = candidate.finish_reason
                 self.finish_reason = str(getattr(reason, "value", reason))
+                self.ended = True
         return calls
 
     def finish(self) -> list[RawCall]:

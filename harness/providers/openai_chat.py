@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
-
-from pydantic import BaseModel
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
@@ -14,11 +11,13 @@ from harness.providers import _openai
 from harness.providers._base import (
     ParsedAnswer,
     RawCall,
-    StreamDecoder,
+    StreamReader,
     ToolOutput,
-    call_arguments,
+    Usage,
+    WireAnswer,
+    call_id,
     halves,
-    sse,
+    usage_of,
 )
 
 
@@ -53,8 +52,12 @@ class OpenAIChat(_openai.OpenAIProvider):
     async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
         return await client.chat.completions.create(**request, stream=stream)
 
-    # --- answer ----------------------------------------------------------------------
-    def parse_answer(self, response: Any) -> ParsedAnswer:
+    def stream_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        # Streams report usage only when asked to; ask unless the caller said otherwise.
+        return {"stream_options": {"include_usage": True}, **options}
+
+    # --- reading the answer ----------------------------------------------------------
+    def read_response(self, response: Any) -> ParsedAnswer:
         if not getattr(response, "choices", None):
             raise MalformedResponseError(provider=self.name, problem="the completion has no choices")
         choice = response.choices[0]
@@ -64,11 +67,12 @@ class OpenAIChat(_openai.OpenAIProvider):
             for call in message.tool_calls or ()
             if call.type == "function"
         ]
-        text = message.content or getattr(message, "refusal", None) or ""
-        return ParsedAnswer(calls, text, choice.finish_reason)
+        usage = _usage(getattr(response, "usage", None))
+        refusal = getattr(message, "refusal", None) or ""
+        return ParsedAnswer(calls, message.content or "", choice.finish_reason, usage, refusal)
 
-    def stream_decoder(self) -> StreamDecoder:
-        return _ChatStreamDecoder()
+    def stream_reader(self) -> StreamReader:
+        return _ChatStreamReader()
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
@@ -90,61 +94,80 @@ class OpenAIChat(_openai.OpenAIProvider):
         ]
         return [assistant, *results]
 
-    # --- backward --------------------------------------------------------------------
-    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
-        tool_calls = []
-        for i, instance in enumerate(calls):
-            name, arguments = call_arguments(instance)
-            tool_calls.append(
-                {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
-            )
+    # --- writing an answer ---------------------------------------------------------
+    sse_done = "[DONE]"
+
+    def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
+        tool_calls = [
+            {"id": call_id(c, i, "call_{}"), "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for i, c in enumerate(answer.calls)
+        ]
+        message = {
+            "role": "assistant",
+            "content": answer.text or None,
+            "refusal": None,
+            "tool_calls": tool_calls or None,
+        }
         return {
-            "id": "chatcmpl-harness",
-            "object": "chat.completion",
-            "created": 0,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": None, "refusal": None, "tool_calls": tool_calls},
-                    "logprobs": None,
-                    "finish_reason": "tool_calls",
-                }
-            ],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            **self._head(model, "chat.completion"),
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(answer)}],
+            "usage": _wire_usage(answer),
         }
 
-    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
+    def write_events(self, answer: WireAnswer, *, model: str) -> list[dict[str, Any]]:
+        head = self._head(model, "chat.completion.chunk")
+
         def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-            return {
-                "id": "chatcmpl-harness",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": model,
-                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-            }
+            return {**head, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
 
         events = [chunk({"role": "assistant", "content": None})]
-        for i, instance in enumerate(calls):
-            name, arguments = call_arguments(instance)
-            text = json.dumps(arguments)
-            head = {"index": i, "id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": ""}}
-            events.append(chunk({"tool_calls": [head]}))
-            for piece in halves(text):
+        if answer.text:
+            events += [chunk({"content": piece}) for piece in halves(answer.text)]
+        for i, call in enumerate(answer.calls):
+            opening = {"index": i, "id": call_id(call, i, "call_{}"), "type": "function"}
+            events.append(chunk({"tool_calls": [{**opening, "function": {"name": call.name, "arguments": ""}}]}))
+            for piece in halves(call.arguments):
                 events.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}))
-        events.append(chunk({}, "tool_calls"))
-        return sse(events, done="[DONE]")
+        events.append(chunk({}, _finish(answer)))
+        # What the API sends last when asked for usage (stream_options.include_usage).
+        events.append({**head, "choices": [], "usage": _wire_usage(answer)})
+        return events
+
+    @staticmethod
+    def _head(model: str, kind: str) -> dict[str, Any]:
+        return {"id": "chatcmpl-harness", "object": kind, "created": 0, "model": model}
 
 
-class _ChatStreamDecoder(StreamDecoder):
-    """Deltas carry ``index``; ``id`` and ``name`` come only in each call's first fragment."""
+def _finish(answer: WireAnswer) -> str:
+    return answer.finish_reason or ("tool_calls" if answer.calls else "stop")
+
+
+def _wire_usage(answer: WireAnswer) -> dict[str, int]:
+    usage = answer.usage
+    total = usage.total_tokens or usage.input_tokens + usage.output_tokens
+    return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens, "total_tokens": total}
+
+
+def _usage(raw: Any) -> Usage | None:
+    return usage_of(raw, "prompt_tokens", "completion_tokens", "total_tokens")
+
+
+class _ChatStreamReader(StreamReader):
+    """Deltas carry ``index``; ``id`` and ``name`` come only in each call's first fragment.
+
+    Fragments of several calls may interleave, so each call is assembled under its index and handed
+    out as soon as its arguments close a JSON object (nothing valid can follow), or at the end.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self._open: dict[int, tuple[str | None, str, list[str]]] = {}
+        self._open: dict[int, _OpenCall] = {}
+        self._handed_out: set[int] = set()
 
     def feed(self, event: Any) -> list[RawCall]:
         done: list[RawCall] = []
+        if getattr(event, "usage", None) is not None:
+            self.usage = _usage(event.usage)
         for choice in event.choices or ():
             if choice.index != 0:
                 continue
@@ -152,28 +175,93 @@ class _ChatStreamDecoder(StreamDecoder):
             if delta is not None:
                 if delta.content:
                     self.text_parts.append(delta.content)
+                if getattr(delta, "refusal", None):
+                    self.refusal_parts.append(delta.refusal)
                 for fragment in delta.tool_calls or ():
-                    if fragment.index not in self._open:
-                        # A new index means every lower one is complete.
-                        done += self._close(below=fragment.index)
-                        function = fragment.function
-                        self._open[fragment.index] = (fragment.id, (function and function.name) or "", [])
-                    if fragment.function is not None and fragment.function.arguments:
-                        self._open[fragment.index][2].append(fragment.function.arguments)
+                    done += self._add(fragment)
             if choice.finish_reason is not None:
                 self.finish_reason = choice.finish_reason
-                done += self._close()
+                self.ended = True
+                done += self.finish()
         return done
 
-    def finish(self) -> list[RawCall]:
-        return self._close()
+    def _add(self, fragment: Any) -> list[RawCall]:
+        function = fragment.function
+        if fragment.index in self._handed_out:
+            if function is not None and (function.arguments or "").strip():
+                raise MalformedResponseError(
+                    provider="openai",
+                    problem=f"tool call {fragment.index} sent more arguments after its JSON object closed: "
+                    f"{function.arguments!r:.200}",
+                )
+            return []
+        call = self._open.get(fragment.index)
+        if call is None:
+            call = self._open[fragment.index] = _OpenCall()
+        call.id = call.id or fragment.id
+        call.name = call.name or (function and function.name) or ""
+        if function is not None and function.arguments and call.scanner.feed(function.arguments):
+            del self._open[fragment.index]
+            self._handed_out.add(fragment.index)
+            return [call.raw_call()]
+        return []
 
-    def _close(self, *, below: int | None = None) -> list[RawCall]:
-        closed = []
-        for index in sorted(i for i in self._open if below is None or i < below):
-            call_id, name, parts = self._open.pop(index)
-            closed.append(RawCall(call_id, name, "".join(parts)))
-        return closed
+    def finish(self) -> list[RawCall]:
+        rest = [self._open[index].raw_call() for index in sorted(self._open)]
+        self._open.clear()
+        return rest
+
+
+class _OpenCall:
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.name = ""
+        self.scanner = _ObjectScanner()
+
+    def raw_call(self) -> RawCall:
+        return RawCall(self.id, self.name, "".join(self.scanner.parts))
+
+
+class _ObjectScanner:
+    """Tells, fragment by fragment, when JSON text has closed its top-level object.
+
+    Counts braces outside strings (escapes honoured); linear in the text, unlike re-parsing it.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False
+        self._started = False
+        self._closed = False
+        self._not_object = False
+
+    def feed(self, text: str) -> bool:
+        self.parts.append(text)
+        if self._not_object:
+            return False
+        for char in text:
+            if self._in_string:
+                if self._escaped:
+                    self._escaped = False
+                elif char == "\\":
+                    self._escaped = True
+                elif char == '"':
+                    self._in_string = False
+            elif char == '"':
+                self._in_string = True
+            elif char == "{":
+                self._started = True
+                self._depth += 1
+            elif char == "}":
+                self._depth -= 1
+                if self._started and self._depth == 0:
+                    self._closed = True
+            elif not char.isspace() and not self._started:
+                self._not_object = True  # not an object: handed out at the end, where validation reports it
+                return False
+        return self._closed
 
 
 PROVIDER = OpenAIChat()

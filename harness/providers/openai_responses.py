@@ -7,19 +7,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
 from harness._toolset import ToolSet
-from harness.errors import MalformedResponseError
+from harness.errors import MalformedResponseError, ProviderError
 from harness.providers import _openai
 from harness.providers._base import (
     ParsedAnswer,
     RawCall,
-    StreamDecoder,
+    StreamReader,
     ToolOutput,
-    call_arguments,
+    Usage,
+    WireAnswer,
+    call_id,
     halves,
-    sse,
+    usage_of,
 )
 from harness.providers._messages import is_chat, text_of, tool_calls_of
 
@@ -56,77 +56,97 @@ class OpenAIResponses(_openai.OpenAIProvider):
     async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
         return await client.responses.create(**request, stream=stream)
 
-    # --- answer ----------------------------------------------------------------------
-    def parse_answer(self, response: Any) -> ParsedAnswer:
+    # --- reading the answer ----------------------------------------------------------
+    def read_response(self, response: Any) -> ParsedAnswer:
         output = getattr(response, "output", None)
         if output is None:
             raise MalformedResponseError(provider=self.name, problem="the response has no output items")
+        _check_status(response)
         calls = [_raw_call(item) for item in output if item.type == "function_call"]
-        text = "".join(
-            part.text
-            for item in output
-            if item.type == "message"
-            for part in item.content or ()
-            if getattr(part, "type", None) == "output_text"
-        )
-        return ParsedAnswer(calls, text, _finish_reason(response))
+        texts, refusals = _message_parts(output)
+        usage = _usage(getattr(response, "usage", None))
+        return ParsedAnswer(calls, "".join(texts), _finish_reason(response), usage, "".join(refusals))
 
-    def stream_decoder(self) -> StreamDecoder:
-        return _ResponsesStreamDecoder()
+    def stream_reader(self) -> StreamReader:
+        return _ResponsesStreamReader()
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
-        items: list[Any] = [item.model_dump(exclude_none=True) for item in response.output]
+        # As the SDK serialises a request: the API's field names (by alias), never Python ones such as async_.
+        items: list[Any] = [item.model_dump(by_alias=True, exclude_none=True) for item in response.output]
         for o in outputs:
             text = f"Error: {o.content}" if o.is_error else o.content
             items.append({"type": "function_call_output", "call_id": o.call.id, "output": text})
         return items
 
-    # --- backward --------------------------------------------------------------------
-    def answer_json(self, calls: Sequence[BaseModel], *, model: str) -> dict[str, Any]:
-        return self._response(model, "completed", [_function_call(i, c) for i, c in enumerate(calls)])
+    # --- writing an answer ---------------------------------------------------------
+    sse_named = True
 
-    def answer_sse(self, calls: Sequence[BaseModel], *, model: str) -> str:
+    def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
+        return self._response(model, answer, _output_items(answer))
+
+    def write_events(self, answer: WireAnswer, *, model: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = [
-            {"type": "response.created", "response": self._response(model, "in_progress", [])}
+            {"type": "response.created", "response": self._response(model, None, [])},
         ]
-        items = []
-        for i, instance in enumerate(calls):
-            item = _function_call(i, instance)
-            items.append(item)
-            text = item["arguments"]
-            events.append(
-                {
-                    "type": "response.output_item.added",
-                    "output_index": i,
-                    "item": {**item, "arguments": "", "status": "in_progress"},
-                }
-            )
-            for piece in halves(text):
+        items = _output_items(answer)
+        for i, item in enumerate(items):
+            if item["type"] == "message":
+                text = item["content"][0]["text"]
+                opening = {**item, "status": "in_progress", "content": []}
+                events.append({"type": "response.output_item.added", "output_index": i, "item": opening})
+                for piece in halves(text):
+                    events.append(
+                        {
+                            "type": "response.output_text.delta",
+                            "item_id": item["id"],
+                            "output_index": i,
+                            "content_index": 0,
+                            "delta": piece,
+                            "logprobs": [],
+                        }
+                    )
+            else:
+                text = item["arguments"]
+                opening = {**item, "arguments": "", "status": "in_progress"}
+                events.append({"type": "response.output_item.added", "output_index": i, "item": opening})
+                for piece in halves(text):
+                    events.append(
+                        {
+                            "type": "response.function_call_arguments.delta",
+                            "item_id": item["id"],
+                            "output_index": i,
+                            "delta": piece,
+                        }
+                    )
                 events.append(
                     {
-                        "type": "response.function_call_arguments.delta",
+                        "type": "response.function_call_arguments.done",
                         "item_id": item["id"],
                         "output_index": i,
-                        "delta": piece,
+                        "arguments": text,
                     }
                 )
-            events.append(
-                {
-                    "type": "response.function_call_arguments.done",
-                    "item_id": item["id"],
-                    "output_index": i,
-                    "arguments": text,
-                }
-            )
             events.append({"type": "response.output_item.done", "output_index": i, "item": item})
-        events.append({"type": "response.completed", "response": self._response(model, "completed", items)})
+        final = self._response(model, answer, items)
+        kind = {"completed": "response.completed", "incomplete": "response.incomplete"}[final["status"]]
+        events.append({"type": kind, "response": final})
         for number, event in enumerate(events):
             event["sequence_number"] = number
-        return sse(events, named=True)
+        return events
 
     @staticmethod
-    def _response(model: str, status: str, output: list[dict[str, Any]]) -> dict[str, Any]:
+    def _response(model: str, answer: WireAnswer | None, output: list[dict[str, Any]]) -> dict[str, Any]:
+        """The response object; ``answer`` None is the opening one of a stream (in progress)."""
+        status, details = "in_progress", None
+        usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+        if answer is not None:
+            reason = answer.finish_reason
+            status = "completed" if reason in (None, "completed") else "incomplete"
+            details = None if status == "completed" else {"reason": reason}
+            total = answer.usage.total_tokens or answer.usage.input_tokens + answer.usage.output_tokens
+            usage = {"input_tokens": answer.usage.input_tokens, "output_tokens": answer.usage.output_tokens}
+            usage["total_tokens"] = total
         return {
             "id": "resp_harness",
             "object": "response",
@@ -138,19 +158,38 @@ class OpenAIResponses(_openai.OpenAIProvider):
             "tool_choice": "required",
             "tools": [],
             "error": None,
-            "incomplete_details": None,
+            "incomplete_details": details,
             "instructions": None,
             "metadata": {},
             "temperature": None,
             "top_p": None,
             "usage": {
-                "input_tokens": 0,
+                **usage,
                 "input_tokens_details": {"cached_tokens": 0},
-                "output_tokens": 0,
                 "output_tokens_details": {"reasoning_tokens": 0},
-                "total_tokens": 0,
             },
         }
+
+
+def _output_items(answer: WireAnswer) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if answer.text:
+        content = [{"type": "output_text", "text": answer.text, "annotations": []}]
+        items.append(
+            {"type": "message", "id": "msg_harness", "role": "assistant", "status": "completed", "content": content}
+        )
+    for i, call in enumerate(answer.calls):
+        items.append(
+            {
+                "type": "function_call",
+                "id": f"fc_{i:02d}",
+                "call_id": call_id(call, i, "call_{:02d}"),
+                "name": call.name,
+                "arguments": call.arguments,
+                "status": "completed",
+            }
+        )
+    return items
 
 
 def _input_items(messages: Sequence[Any]) -> list[Any]:
@@ -166,8 +205,8 @@ def _input_items(messages: Sequence[Any]) -> list[Any]:
             text = text_of(message.get("content"), where)
             if text:
                 items.append({"role": "assistant", "content": text})
-            for call_id, name, arguments in tool_calls_of(message, where):
-                call = {"type": "function_call", "call_id": call_id, "name": name, "arguments": json.dumps(arguments)}
+            for id_, name, arguments in tool_calls_of(message, where):
+                call = {"type": "function_call", "call_id": id_, "name": name, "arguments": json.dumps(arguments)}
                 items.append(call)
         elif role is not None and isinstance(message.get("content"), list):
             # Chat text parts are {"type": "text"}; here they are input_text, or output_text from the assistant.
@@ -176,18 +215,6 @@ def _input_items(messages: Sequence[Any]) -> list[Any]:
         else:
             items.append(message)  # {"role", "content": str} is a valid input item as it is
     return items
-
-
-def _function_call(index: int, instance: BaseModel) -> dict[str, Any]:
-    name, arguments = call_arguments(instance)
-    return {
-        "type": "function_call",
-        "id": f"fc_{index:02d}",
-        "call_id": f"call_{index:02d}",
-        "name": name,
-        "arguments": json.dumps(arguments),
-        "status": "completed",
-    }
 
 
 def _raw_call(item: Any) -> RawCall:
@@ -202,11 +229,38 @@ def _finish_reason(response: Any) -> str | None:
     return getattr(response, "status", None)
 
 
-class _ResponsesStreamDecoder(StreamDecoder):
+def _check_status(response: Any) -> None:
+    """A failed or cancelled response is a failure, whatever output it holds."""
+    status = getattr(response, "status", None)
+    if status in ("failed", "cancelled"):
+        raise ProviderError(provider="openai-responses", status=str(status), error=getattr(response, "error", None))
+
+
+def _message_parts(output: Any) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    refusals: list[str] = []
+    for item in output:
+        if item.type != "message":
+            continue
+        for part in item.content or ():
+            kind = getattr(part, "type", None)
+            if kind == "output_text":
+                texts.append(part.text)
+            elif kind == "refusal":
+                refusals.append(part.refusal)
+    return texts, refusals
+
+
+def _usage(raw: Any) -> Usage | None:
+    return usage_of(raw, "input_tokens", "output_tokens", "total_tokens")
+
+
+class _ResponsesStreamReader(StreamReader):
     """``response.output_item.done`` carries each finished ``function_call`` item whole.
 
     The closing ``response.completed`` event lists every output item again; a call it holds that no
-    ``output_item.done`` announced is handed out then, so no call is lost to a dropped event.
+    ``output_item.done`` announced is handed out then, so no call is lost to a dropped event. An
+    ``error`` event or a ``response.failed`` ends the stream with a :class:`ProviderError`.
     """
 
     def __init__(self) -> None:
@@ -219,8 +273,18 @@ class _ResponsesStreamDecoder(StreamDecoder):
             return self._new([event.item])
         if kind == "response.output_text.delta":
             self.text_parts.append(event.delta)
-        elif kind in ("response.completed", "response.incomplete", "response.failed"):
+        elif kind == "response.refusal.delta":
+            self.refusal_parts.append(event.delta)
+        elif kind == "error":
+            error = {"code": getattr(event, "code", None), "message": getattr(event, "message", None)}
+            raise ProviderError(provider="openai-responses", status="error", error=error)
+        elif kind in ("response.failed", "response.cancelled"):
+            _check_status(event.response)
+            raise ProviderError(provider="openai-responses", status=kind.removeprefix("response."))
+        elif kind in ("response.completed", "response.incomplete"):
+            self.ended = True
             self.finish_reason = _finish_reason(event.response)
+            self.usage = _usage(getattr(event.response, "usage", None))
             return self._new([item for item in event.response.output or () if item.type == "function_call"])
         return []
 
