@@ -136,12 +136,13 @@ class ProviderError(HarnessError):
         super().__init__(f"{provider} answered with status {status!r}{detail}")
 
 
-class ToolCallsFailedError(HarnessError):
+class ToolCallsFailedError(ToolCallError):
     """Calls still invalid after the last attempt: every one of them, not only the first.
 
-    ``errors`` holds one :class:`ToolCallError` per failing call (``ToolArgumentsError`` with the
+    ``errors`` holds one :class:`ToolCallError` per failing call (``ToolArgumentsError`` with its
     pydantic errors, or ``UnknownToolError``), in the answer's order; ``calls`` the valid calls;
-    ``attempts`` how many answers were read; ``raw`` the last raw SDK response.
+    ``attempts`` how many answers were read; ``raw`` the last raw SDK response. ``tool_name``,
+    ``call_id`` and ``raw_arguments`` are the first failing call's.
     """
 
     def __init__(self, *, errors: list[ToolCallError], calls: list[Any], attempts: int, raw: Any) -> None:
@@ -149,11 +150,15 @@ class ToolCallsFailedError(HarnessError):
         self.calls = calls
         self.attempts = attempts
         self.raw = raw
-        provider = errors[0].provider
+        first = errors[0]
         lines = "\n".join(f"  - {error}" for error in errors)
         super().__init__(
-            f"{provider}: {len(errors)} tool call(s) still invalid after {attempts} attempt(s) "
-            f"({len(calls)} valid):\n{lines}"
+            f"{first.provider}: {len(errors)} tool call(s) still invalid after {attempts} attempt(s) "
+            f"({len(calls)} valid):\n{lines}",
+            provider=first.provider,
+            tool_name=first.tool_name,
+            call_id=first.call_id,
+            raw_arguments=first.raw_arguments,
         )
 
     @property

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 import harness
 from harness.providers import get_provider
+from harness.providers._base import WireAnswer
 
 PREFIXES = ("openai", "openai-responses", "anthropic", "google", "vertexai")
 TEST_KEY = "test-key"  # a test fixture, not a secret
@@ -38,10 +39,14 @@ class Wire:
         return [json.loads(r.content) for r in self.requests]
 
     def answer_calls(self, calls: Sequence[BaseModel], *, stream: bool = False) -> Wire:
+        return self.answer(WireAnswer.of(calls), stream=stream)
+
+    def answer(self, answer: WireAnswer, *, stream: bool = False) -> Wire:
+        """Serve ``answer`` as the provider writes it, as JSON or as a stream."""
         if stream:
-            self.answers.append(sse_response(self.provider.answer_sse(calls, model="m")))
+            self.answers.append(sse_response(self.provider.write_stream(answer, model="m")))
         else:
-            self.answers.append(httpx2.Response(200, json=self.provider.answer_json(calls, model="m")))
+            self.answers.append(httpx2.Response(200, json=self.provider.write_response(answer, model="m")))
         return self
 
     def answer_json(self, body: dict[str, Any]) -> Wire:

@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, create_model
 
 import harness
+from harness.providers._base import WireAnswer
 from tests._wire import PREFIXES, Wire, sse_response
 
 
@@ -47,12 +48,12 @@ def dumps(values: Iterable[BaseModel]) -> list[str]:
 def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, Any]:
     """A text-only answer in each provider's wire shape, optionally with a finish reason."""
     if prefix == "openai":
-        body = harness.providers.get_provider(prefix).answer_json([], model="m")
+        body = harness.providers.get_provider(prefix).write_response(WireAnswer(), model="m")
         body["choices"][0]["message"].update(content=text, tool_calls=None)
         body["choices"][0]["finish_reason"] = finish or "stop"
         return body
     if prefix == "openai-responses":
-        body = harness.providers.get_provider(prefix).answer_json([], model="m")
+        body = harness.providers.get_provider(prefix).write_response(WireAnswer(), model="m")
         content = [{"type": "output_text", "text": text, "annotations": []}]
         body["output"] = [
             {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": content}
@@ -61,10 +62,10 @@ def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, 
             body.update(status="incomplete", incomplete_details={"reason": finish})
         return body
     if prefix == "anthropic":
-        body = harness.providers.get_provider(prefix).answer_json([], model="m")
+        body = harness.providers.get_provider(prefix).write_response(WireAnswer(), model="m")
         body.update(content=[{"type": "text", "text": text}], stop_reason=finish or "end_turn")
         return body
-    body = harness.providers.get_provider(prefix).answer_json([], model="m")
+    body = harness.providers.get_provider(prefix).write_response(WireAnswer(), model="m")
     body["candidates"][0]["content"]["parts"] = [{"text": text}]
     body["candidates"][0]["finishReason"] = finish or "STOP"
     return body
@@ -126,7 +127,9 @@ def test_async_sdk_client_makes_an_async_harness_client(prefix: str) -> None:
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_stream_hands_out_each_call_before_the_stream_ends(prefix: str) -> None:
     wire = Wire(prefix)
-    events = [e + "\n\n" for e in wire.provider.answer_sse(CALLS, model="m").split("\n\n") if e.strip()]
+    events = [
+        e + "\n\n" for e in wire.provider.write_stream(WireAnswer.of(CALLS), model="m").split("\n\n") if e.strip()
+    ]
     sent: list[int] = []
 
     def chunks() -> Iterator[bytes]:
@@ -285,7 +288,7 @@ def test_invalid_arguments_carry_everything_needed_to_debug(prefix: str, stream:
 
 @pytest.mark.parametrize("prefix", ["openai", "openai-responses"])
 def test_arguments_that_are_not_json(prefix: str) -> None:
-    body = Wire(prefix).provider.answer_json(CALLS[:1], model="m")
+    body = Wire(prefix).provider.write_response(WireAnswer.of(CALLS[:1]), model="m")
     call = body["choices"][0]["message"]["tool_calls"][0]["function"] if prefix == "openai" else body["output"][0]
     call["arguments"] = '{"location": "Oslo", "units'
     wire = Wire(prefix).answer_json(body)
@@ -305,7 +308,7 @@ def test_no_calls_is_an_error_quoting_the_text(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_truncated_answer_is_incomplete_even_with_calls(prefix: str) -> None:
-    body = with_truncation(prefix, Wire(prefix).provider.answer_json(CALLS, model="m"))
+    body = with_truncation(prefix, Wire(prefix).provider.write_response(WireAnswer.of(CALLS), model="m"))
     wire = Wire(prefix).answer_json(body)
     with pytest.raises(harness.IncompleteResponseError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
@@ -321,7 +324,7 @@ def test_gemini_malformed_function_call_is_incomplete() -> None:
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
     provider = Wire(prefix).provider
-    truncated = provider.answer_sse(CALLS, model="m")
+    truncated = provider.write_stream(WireAnswer.of(CALLS), model="m")
     cut = {
         "openai": ('"finish_reason":"tool_calls"', '"finish_reason":"length"'),
         "openai-responses": ('"type":"response.completed"', '"type":"response.incomplete"'),
@@ -340,7 +343,7 @@ def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
 
     empty = Wire(prefix)
-    empty.answers.append(sse_response(provider.answer_sse([], model="m")))
+    empty.answers.append(sse_response(provider.write_stream(WireAnswer.of([]), model="m")))
     with pytest.raises(harness.NoToolCallsError):
         list(empty.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
 
@@ -354,13 +357,13 @@ def test_every_call_is_validated_before_any_is_handed_out(prefix: str) -> None:
 
 
 def test_text_and_thought_parts_beside_calls_are_fine() -> None:
-    body = Wire("google").provider.answer_json(CALLS, model="m")
+    body = Wire("google").provider.write_response(WireAnswer.of(CALLS), model="m")
     parts = body["candidates"][0]["content"]["parts"]
     parts[:0] = [{"text": "thinking...", "thought": True, "thoughtSignature": "c2ln"}, {"text": "Let me look."}]
     wire = Wire("google").answer_json(body)
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
 
-    body = Wire("anthropic").provider.answer_json(CALLS, model="m")
+    body = Wire("anthropic").provider.write_response(WireAnswer.of(CALLS), model="m")
     body["content"][:0] = [
         {"type": "thinking", "thinking": "hmm", "signature": "c2ln"},
         {"type": "text", "text": "Ok."},
@@ -654,7 +657,7 @@ def test_malformed_answers_name_the_provider_and_the_problem(
 
 def test_responses_stream_without_item_events_still_hands_out_every_call() -> None:
     # Only the closing response.completed event lists the calls: none may be lost.
-    text = Wire("openai-responses").provider.answer_sse(CALLS, model="m")
+    text = Wire("openai-responses").provider.write_stream(WireAnswer.of(CALLS), model="m")
     events = [e for e in text.split("\n\n") if e.strip() and "response.output_item.done" not in e]
     wire = Wire("openai-responses")
     wire.answers.append(sse_response("\n\n".join(events) + "\n\n"))

@@ -8,6 +8,8 @@ and passes through unchanged, so the output of ``tool_result_messages`` can be a
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 SYSTEM_ROLES = ("system", "developer")
@@ -40,3 +42,60 @@ def tool_calls_of(message: dict[str, Any], where: str) -> list[tuple[str, str, d
             raise ValueError(f"{where}.tool_calls[{i}]: arguments are not JSON ({exc})") from None
         calls.append((call.get("id", ""), function.get("name", ""), decoded))
     return calls
+
+
+@dataclass(frozen=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """An ``image_url`` part: a URL to fetch, or inline base64 ``data`` read from a data URL."""
+
+    url: str | None = None
+    media_type: str | None = None
+    data: str | None = None
+    detail: str | None = None
+
+
+_DATA_URL = re.compile(r"data:(?P<media_type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*),(?P<data>.*)", re.DOTALL)
+
+
+def parts_of(content: Any, where: str) -> list[TextPart | ImagePart]:
+    """Text and image parts of a chat content: a string, or a list of ``text`` and ``image_url`` parts."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [TextPart(content)]
+    if not isinstance(content, list):
+        raise TypeError(f"{where}: expected a string or a list of content parts, got {content!r:.200}")
+    parts: list[TextPart | ImagePart] = []
+    for i, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text":
+            parts.append(TextPart(part["text"]))
+        elif kind == "image_url":
+            parts.append(_image_part(part.get("image_url"), f"{where}.content[{i}]"))
+        else:
+            raise TypeError(f"{where}.content[{i}]: expected a text or image_url part, got {part!r:.200}")
+    return parts
+
+
+def has_images(content: Any) -> bool:
+    return isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content)
+
+
+def _image_part(image_url: Any, where: str) -> ImagePart:
+    if isinstance(image_url, str):
+        url, detail = image_url, None
+    elif isinstance(image_url, dict) and isinstance(image_url.get("url"), str):
+        url, detail = image_url["url"], image_url.get("detail")
+    else:
+        raise TypeError(f"{where}: image_url needs a url string, got {image_url!r:.200}")
+    if not url.startswith("data:"):
+        return ImagePart(url=url, detail=detail)
+    match = _DATA_URL.fullmatch(url)
+    if match is None or ";base64" not in match["params"]:
+        raise ValueError(f"{where}: only base64 data URLs (data:<media type>;base64,<data>) are supported")
+    return ImagePart(media_type=match["media_type"] or "application/octet-stream", data=match["data"], detail=detail)

@@ -5,7 +5,7 @@ tool the recorded request declared, serves the recorded answer from an ``httpx2.
 official SDK client, and asks harness for ``Iterable[Union[...]]`` of those models. The calls that come
 back must be the tool calls of the recorded answer: same names, same order, same arguments. A call
 with an argument its tool's schema forbids (``additionalProperties: false``) must instead be refused
-with ``ToolArgumentsError``. What the answer holds is read here from the raw JSON or SSE text,
+with ``ToolArgumentsError`` (every such call, in ``ToolCallsFailedError.errors``, for a plain answer). What the answer holds is read here from the raw JSON or SSE text,
 independently of harness' own parsing.
 """
 
@@ -410,14 +410,19 @@ def test_recording(path: Path, is_async: bool) -> None:
     rejected = [call for call in expected if undeclared_arguments(call, schemas[call.name])]
     if rejected:
         # Real models sometimes add an argument the declared schema forbids; harness must refuse the call.
-        with pytest.raises(harness.ToolArgumentsError) as refused:
+        with pytest.raises(harness.ToolCallError) as refused:
             ask(rec, models, seen, is_async=is_async)
-        first = rejected[0]
-        assert (refused.value.tool_name, refused.value.call_id) == (first.name, first.id)
-        raw = refused.value.raw_arguments
-        assert (_decode_arguments(raw) if isinstance(raw, str) else raw) == first.arguments
-        assert {error["type"] for error in refused.value.errors} == {"extra_forbidden"}
-        assert {error["loc"][-1] for error in refused.value.errors} == undeclared_arguments(first, schemas[first.name])
+        # A plain answer reports every failing call at once; a stream stops at the first.
+        error = refused.value
+        failures = error.errors if isinstance(error, harness.ToolCallsFailedError) else [error]
+        assert [(f.tool_name, f.call_id) for f in failures] == [(c.name, c.id) for c in rejected][: len(failures)]
+        assert len(failures) == (1 if rec.streamed else len(rejected))
+        for failure, call in zip(failures, rejected, strict=False):
+            assert isinstance(failure, harness.ToolArgumentsError)
+            raw = failure.raw_arguments
+            assert (_decode_arguments(raw) if isinstance(raw, str) else raw) == call.arguments
+            assert {e["type"] for e in failure.errors} == {"extra_forbidden"}
+            assert {e["loc"][-1] for e in failure.errors} == undeclared_arguments(call, schemas[call.name])
         check_requests(rec, seen, models)
         return
 

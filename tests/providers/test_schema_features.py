@@ -828,7 +828,7 @@ def test_moved_bounds_are_still_enforced(variant: tuple[str, bool]) -> None:
         {"code": "abc"},
         {"tags": ["x"]},
     ):
-        with pytest.raises(harness.ToolArgumentsError):
+        with pytest.raises(harness.ToolCallsFailedError):
             run(variant, Constraints, [wire(Constraints, {**base, **change})], stream=False)
 
 
