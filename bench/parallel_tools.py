@@ -36,6 +36,7 @@ from google.genai import types
 from google.oauth2.credentials import Credentials
 
 import harness
+from harness import WireAnswer
 from harness._toolset import toolset_for
 from harness.providers import get_provider
 
@@ -54,7 +55,7 @@ INSTRUCTOR_SIDES = ("openai", "anthropic")
 
 def answer_bytes(prefix: str) -> bytes:
     """The provider's answer carrying the ten calls, serialized once."""
-    return json.dumps(get_provider(prefix).answer_json(CALLS, model=SPECS[prefix])).encode()
+    return json.dumps(get_provider(prefix).write_response(WireAnswer.of(CALLS), model=SPECS[prefix])).encode()
 
 
 def sdk_client(prefix: str, body: bytes) -> Any:

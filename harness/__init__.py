@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from harness._client import AsyncParallelToolsClient, ParallelToolsClient, ParallelToolsResponse, ToolCall
+from harness._client import (
+    AsyncParallelToolsClient,
+    AsyncToolCallStream,
+    ParallelToolsClient,
+    ParallelToolsResponse,
+    ToolCall,
+    ToolCallStream,
+)
 from harness.errors import (
     HarnessError,
     IncompleteResponseError,
@@ -20,6 +27,11 @@ from harness.errors import (
     UnsupportedSchemaError,
 )
 from harness.providers import PREFIXES, get_provider
+from harness.providers._base import Usage, WireAnswer, WireCall
+
+if TYPE_CHECKING:
+    import anthropic
+    import openai
 
 __version__ = "0.1.0"
 
@@ -30,20 +42,66 @@ class Mode(enum.Enum):
     PARALLEL_TOOLS = "parallel_tools"
 
 
+@overload
+def from_provider(
+    spec: str,
+    *,
+    client: openai.AsyncOpenAI | anthropic.AsyncAnthropic,
+    async_client: Literal[True] | None = None,
+    mode: Mode = Mode.PARALLEL_TOOLS,
+    **sdk_kwargs: Any,
+) -> AsyncParallelToolsClient: ...
+
+
+@overload
 def from_provider(
     spec: str,
     *,
     client: Any = None,
-    async_client: bool = False,
+    async_client: Literal[True],
     mode: Mode = Mode.PARALLEL_TOOLS,
     **sdk_kwargs: Any,
-) -> Any:
+) -> AsyncParallelToolsClient: ...
+
+
+@overload
+def from_provider(
+    spec: str,
+    *,
+    client: Any = None,
+    async_client: Literal[False] | None = None,
+    mode: Mode = Mode.PARALLEL_TOOLS,
+    **sdk_kwargs: Any,
+) -> ParallelToolsClient: ...
+
+
+@overload
+def from_provider(
+    spec: str,
+    *,
+    client: Any = None,
+    async_client: bool | None = None,
+    mode: Mode = Mode.PARALLEL_TOOLS,
+    **sdk_kwargs: Any,
+) -> ParallelToolsClient | AsyncParallelToolsClient: ...
+
+
+def from_provider(
+    spec: str,
+    *,
+    client: Any = None,
+    async_client: bool | None = None,
+    mode: Mode = Mode.PARALLEL_TOOLS,
+    **sdk_kwargs: Any,
+) -> ParallelToolsClient | AsyncParallelToolsClient:
     """Build a client for ``"<provider>/<model>"``.
 
     Providers: ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``, ``google``
     (Gemini API) and ``vertexai``. ``client`` is an SDK client you built; without it one is built
-    from the environment as the SDK does, with ``sdk_kwargs``. ``strict=True`` makes OpenAI and
-    Anthropic tools strict by default (``create(strict=...)`` overrides it per call).
+    from the environment as the SDK does, with ``sdk_kwargs``. ``async_client`` left out follows the
+    SDK client (``AsyncOpenAI`` and ``AsyncAnthropic`` are async; a ``genai.Client`` serves both, sync
+    by default); said, it must agree with the client. ``strict=True`` makes OpenAI and Anthropic tools
+    strict by default (``create(strict=...)`` overrides it per call).
     """
     if mode is not Mode.PARALLEL_TOOLS:
         raise ValueError(f"unsupported mode {mode!r}; only Mode.PARALLEL_TOOLS exists")
@@ -57,17 +115,25 @@ def from_provider(
     if strict and provider.strict_rules is None:
         raise TypeError(f"{provider.name} has no strict tool mode; drop strict=True")
     if client is None:
-        sdk = provider.default_client(async_client=async_client, **sdk_kwargs)
+        sdk = provider.default_client(async_client=bool(async_client), **sdk_kwargs)
     else:
         if sdk_kwargs:
             raise TypeError(f"SDK keyword arguments {sorted(sdk_kwargs)} only apply when harness builds the client")
-        sdk = provider.wrap_client(client, async_client=async_client)
-    cls = AsyncParallelToolsClient if sdk.is_async else ParallelToolsClient
-    return cls(provider, sdk.client, model, strict=strict)
+        sdk = provider.wrap_client(client, async_client=bool(async_client))
+        if async_client is not None and sdk.is_async != async_client:
+            kind = "an async" if sdk.is_async else "a sync"
+            raise TypeError(
+                f"async_client={async_client} but client is {kind} {type(client).__qualname__}; "
+                f"pass {'an async' if async_client else 'a sync'} SDK client, or leave async_client out"
+            )
+    if sdk.is_async:
+        return AsyncParallelToolsClient(provider, sdk.client, model, strict=strict)
+    return ParallelToolsClient(provider, sdk.client, model, strict=strict)
 
 
 __all__ = [
     "AsyncParallelToolsClient",
+    "AsyncToolCallStream",
     "HarnessError",
     "IncompleteResponseError",
     "MalformedResponseError",
@@ -80,8 +146,12 @@ __all__ = [
     "ToolCall",
     "ToolCallError",
     "ToolCallsFailedError",
+    "ToolCallStream",
     "ToolNameError",
     "UnknownToolError",
     "UnsupportedSchemaError",
+    "Usage",
+    "WireAnswer",
+    "WireCall",
     "from_provider",
 ]

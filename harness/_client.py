@@ -238,6 +238,7 @@ class _Turn:
         unknown tool. A repeat of a kept call is dropped; any other new call is kept at the end.
         """
         outputs = []
+        filled: set[int] = set()  # slots this answer already filled: one correction each
         for call in calls:
             new = self._slot(call)
             kept = [s for s in self.slots if s.result is not None]
@@ -247,16 +248,17 @@ class _Turn:
             ):
                 outputs.append(ToolOutput(call, "Already kept from your earlier answer; not repeated."))
                 continue
-            target = self._failed_slot_for(call.name)
+            target = self._failed_slot_for(call.name, filled)
             if target is None:
                 self.slots.append(new)
             else:
                 target.call, target.result, target.error = new.call, new.result, new.error
+                filled.add(id(target))
             outputs.append(self._feedback(new))
         return outputs
 
-    def _failed_slot_for(self, name: str) -> _Slot | None:
-        failed = [slot for slot in self.slots if slot.error is not None]
+    def _failed_slot_for(self, name: str, filled: set[int]) -> _Slot | None:
+        failed = [slot for slot in self.slots if slot.error is not None and id(slot) not in filled]
         same_tool = [s for s in failed if isinstance(s.error, ToolArgumentsError) and s.error.tool_name == name]
         unknown = [s for s in failed if isinstance(s.error, UnknownToolError)]
         candidates = same_tool or unknown
@@ -277,8 +279,9 @@ class _Turn:
                 f"{'.'.join(str(p) for p in e.get('loc', ())) or '(the arguments)'}: {e.get('msg', '')}"
                 for e in error.errors
             )
-            text = f"The arguments for {error.tool_name} are invalid: {problems}. Call {error.tool_name} again "
-            text += "with corrected arguments."
+            sent = _arguments_text(slot.call)
+            text = f"The arguments for {error.tool_name} are invalid: {problems} (you sent {sent}). "
+            text += f"Call {error.tool_name} again with corrected arguments."
         return ToolOutput(slot.call, text, is_error=True)
 
     def _with_reminder(self, outputs: list[ToolOutput], failed: list[_Slot]) -> list[ToolOutput]:

@@ -9,7 +9,7 @@ from typing import Any, Literal, Union
 
 import httpx2
 import pytest
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 
 import harness
 from harness.providers._base import WireAnswer
@@ -262,11 +262,14 @@ def test_two_models_with_one_name_fail_before_any_request() -> None:
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_unknown_tool(prefix: str) -> None:
     wire = Wire(prefix).answer_calls([CALLS[0], Unrelated(x=1)])
-    with pytest.raises(harness.UnknownToolError) as info:
+    with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
-    assert info.value.tool_name == "Unrelated"
-    assert info.value.known == ["Weather", "GoogleSearch"]
+    (error,) = info.value.errors
+    assert isinstance(error, harness.UnknownToolError)
+    assert error.tool_name == info.value.tool_name == "Unrelated"
+    assert error.known == ["Weather", "GoogleSearch"]
     assert "Unrelated" in str(info.value) and prefix in str(info.value)
+    assert dumps(c.value for c in info.value.calls) == dumps(CALLS[:1])
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
@@ -274,9 +277,11 @@ def test_unknown_tool(prefix: str) -> None:
 def test_invalid_arguments_carry_everything_needed_to_debug(prefix: str, stream: bool) -> None:
     bad = Weather.model_construct(location="Oslo", units="kelvin")
     wire = Wire(prefix).answer_calls([CALLS[0], bad], stream=stream)
-    with pytest.raises(harness.ToolArgumentsError) as info:
+    # A plain answer reports every failing call together; a stream stops at the first.
+    with pytest.raises(harness.ToolCallError) as info:
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream))
-    error = info.value
+    error = info.value if stream else info.value.errors[0]  # type: ignore[attr-defined]
+    assert isinstance(error, harness.ToolArgumentsError)
     assert (error.provider, error.tool_name) == (prefix, "Weather")
     assert error.errors[0]["loc"] == ("units",)
     raw = json.loads(error.raw_arguments) if isinstance(error.raw_arguments, str) else error.raw_arguments
@@ -292,10 +297,12 @@ def test_arguments_that_are_not_json(prefix: str) -> None:
     call = body["choices"][0]["message"]["tool_calls"][0]["function"] if prefix == "openai" else body["output"][0]
     call["arguments"] = '{"location": "Oslo", "units'
     wire = Wire(prefix).answer_json(body)
-    with pytest.raises(harness.ToolArgumentsError) as info:
+    with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
-    assert info.value.raw_arguments == '{"location": "Oslo", "units'
-    assert info.value.errors[0]["type"] == "json_invalid"
+    (error,) = info.value.errors
+    assert isinstance(error, harness.ToolArgumentsError)
+    assert error.raw_arguments == '{"location": "Oslo", "units'
+    assert error.errors[0]["type"] == "json_invalid"
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
@@ -352,8 +359,9 @@ def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
 def test_every_call_is_validated_before_any_is_handed_out(prefix: str) -> None:
     wire = Wire(prefix).answer_calls([*CALLS, Unrelated(x=1)])
     client = wire.client()
-    with pytest.raises(harness.UnknownToolError):
+    with pytest.raises(harness.ToolCallsFailedError) as info:
         client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    assert [type(e) for e in info.value.errors] == [harness.UnknownToolError]
 
 
 def test_text_and_thought_parts_beside_calls_are_fine() -> None:
@@ -436,9 +444,11 @@ def test_max_retries_reasks_answering_every_call(prefix: str) -> None:
 @pytest.mark.parametrize("prefix", ["openai", "anthropic", "google"])
 def test_retries_run_out(prefix: str) -> None:
     wire = Wire(prefix).answer_calls([Unrelated(x=1)]).answer_calls([Unrelated(x=2)])
-    with pytest.raises(harness.UnknownToolError):
+    with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert len(wire.requests) == 2
+    assert info.value.attempts == 2
+    assert [e.raw_arguments for e in info.value.errors] in ([{"x": 2}], ['{"x": 2}'])
 
 
 def test_async_retries() -> None:
@@ -701,3 +711,95 @@ def test_default_clients_read_the_environment_like_the_sdks(
     assert request.url.host == host
     assert "some-model" in (str(request.url) + json.dumps(wire.bodies[0]))
     assert "test-key" in " ".join(request.headers.values())
+
+
+# --- the caller's client, outputs and models -----------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["openai", "anthropic"])
+def test_async_client_that_disagrees_with_the_sdk_client_is_refused(prefix: str) -> None:
+    wire = Wire(prefix)
+    with pytest.raises(TypeError, match="async_client=True but client is a sync"):
+        harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=False), async_client=True)
+    with pytest.raises(TypeError, match="async_client=False but client is an async"):
+        harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=True), async_client=False)
+    assert wire.requests == []
+
+
+def test_from_provider_is_typed_by_the_client_it_returns() -> None:
+    import anthropic
+    import openai
+
+    # mypy checks these annotations against from_provider's overloads.
+    sync_client: harness.ParallelToolsClient = harness.from_provider("openai/m", client=Wire("openai").sdk_client())
+    async_openai: harness.AsyncParallelToolsClient = harness.from_provider(
+        "openai/m", client=openai.AsyncOpenAI(api_key="test-key")
+    )
+    async_anthropic: harness.AsyncParallelToolsClient = harness.from_provider(
+        "anthropic/m", client=anthropic.AsyncAnthropic(api_key="test-key")
+    )
+    said: harness.AsyncParallelToolsClient = harness.from_provider(
+        "google/m", client=Wire("google").sdk_client(is_async=True), async_client=True
+    )
+    assert [type(c).__name__ for c in (sync_client, async_openai, async_anthropic, said)] == [
+        "ParallelToolsClient",
+        *["AsyncParallelToolsClient"] * 3,
+    ]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_tool_result_messages_refuse_a_bare_string(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls(CALLS)
+    response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    with pytest.raises(TypeError, match="not a single string"):
+        response.tool_result_messages("ok")
+
+
+@pytest.mark.parametrize("prefix", ["google", "vertexai"])
+def test_outputs_keyed_by_id_explain_that_gemini_calls_have_none(prefix: str) -> None:
+    wire = Wire(prefix).answer_calls(CALLS)
+    response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
+    with pytest.raises(TypeError, match=r"gave these calls no ids.*list of 3 strings"):
+        response.tool_result_messages({"a": "1"})
+
+
+def test_two_models_of_one_name_are_named_with_their_modules() -> None:
+    billing = create_model("Customer", __module__="billing", name=(str, ...))
+    shipping = create_model("Customer", __module__="shipping", address=(str, ...))
+    response_model: Any = Iterable[Union[billing, shipping]]  # type: ignore[valid-type]  # noqa: UP007
+    with pytest.raises(harness.ToolNameError, match=r"billing\.Customer and shipping\.Customer"):
+        Wire("openai").client().create(messages=MESSAGES, response_model=response_model)
+
+
+class Aliased(BaseModel):
+    """Every kind of alias: the writers key arguments as the tool schema declares them."""
+
+    model_config = ConfigDict(title="Aliased")
+    plain: int
+    shown: str = Field(serialization_alias="shownOut")
+    chosen: str = Field(validation_alias=AliasChoices("chosenIn", "chosen_alt"))
+    both: float = Field(alias="bothAlias")
+    split: bool = Field(validation_alias="splitIn", serialization_alias="splitOut")
+    inner: list[Weather] = Field(serialization_alias="innerOut")
+
+
+ALIASED = Aliased.model_validate(
+    {
+        "plain": 1,
+        "shown": "s",
+        "chosen_alt": "c",
+        "bothAlias": 2.5,
+        "splitIn": True,
+        "inner": [{"location": "Oslo", "units": "metric"}],
+    }
+)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_writers_key_arguments_as_the_schema_declares_them(prefix: str, stream: bool) -> None:
+    wire = Wire(prefix).answer_calls([ALIASED, CALLS[0]], stream=stream)
+    values = list(wire.client().create(messages=MESSAGES, response_model=Iterable[Aliased | Weather], stream=stream))
+    assert values == [ALIASED, CALLS[0]]
+    (call, _) = WireAnswer.of([ALIASED, CALLS[0]]).calls
+    assert set(json.loads(call.arguments)) == {"plain", "shown", "chosenIn", "bothAlias", "splitIn", "inner"}

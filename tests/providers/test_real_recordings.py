@@ -5,8 +5,8 @@ tool the recorded request declared, serves the recorded answer from an ``httpx2.
 official SDK client, and asks harness for ``Iterable[Union[...]]`` of those models. The calls that come
 back must be the tool calls of the recorded answer: same names, same order, same arguments. A call
 with an argument its tool's schema forbids (``additionalProperties: false``) must instead be refused
-with ``ToolArgumentsError`` (every such call, in ``ToolCallsFailedError.errors``, for a plain answer). What the answer holds is read here from the raw JSON or SSE text,
-independently of harness' own parsing.
+with ``ToolArgumentsError`` (for a plain answer, every such call, in ``ToolCallsFailedError.errors``).
+What the answer holds is read here from the raw JSON or SSE text, independently of harness' own parsing.
 """
 
 from __future__ import annotations

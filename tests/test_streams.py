@@ -1,0 +1,264 @@
+"""Streams never hand back partial data quietly, release their response, and report usage."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+
+import httpx2
+import pytest
+from pydantic import BaseModel
+
+import harness
+from harness import Usage, WireAnswer, WireCall
+from tests._wire import PREFIXES, Wire, sse_response
+from tests.test_client import CALLS, MESSAGES, RESPONSE_MODEL, dumps
+
+# The event that opens the second call, in each provider's stream as the writers number calls.
+SECOND_CALL_OPENS = {
+    "openai": '"id":"call_1"',
+    "openai-responses": '"type":"response.output_item.added","output_index":1',
+    "anthropic": '"type":"content_block_start","index":1',
+    "google": "Dallas",
+    "vertexai": "Dallas",
+}
+
+
+def events_of(prefix: str, answer: WireAnswer) -> list[str]:
+    """The answer's stream as separate SSE events, in order."""
+    text = Wire(prefix).provider.write_stream(answer, model="m")
+    return [event + "\n\n" for event in text.split("\n\n") if event.strip()]
+
+
+def cut_before_second_call(prefix: str) -> str:
+    events = events_of(prefix, WireAnswer.of(CALLS))
+    index = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[prefix] in event)
+    return "".join(events[:index])
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_stream_cut_before_its_end_hands_out_what_was_complete_then_raises(prefix: str) -> None:
+    wire = Wire(prefix)
+    wire.answers.append(sse_response(cut_before_second_call(prefix)))
+    stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+    assert dumps([next(stream)]) == dumps(CALLS[:1])
+    with pytest.raises(harness.IncompleteResponseError, match="ended before its finish event") as info:
+        next(stream)
+    assert info.value.finish_reason is None
+    assert info.value.calls_seen == 1
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_an_async_stream_cut_before_its_end_raises(prefix: str) -> None:
+    wire = Wire(prefix)
+    wire.answers.append(sse_response(cut_before_second_call(prefix)))
+
+    async def consume() -> list[BaseModel]:
+        got = []
+        with pytest.raises(harness.IncompleteResponseError):
+            async for value in wire.client(is_async=True).create(
+                messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True
+            ):
+                got.append(value)
+        return got
+
+    assert dumps(asyncio.run(consume())) == dumps(CALLS[:1])
+
+
+@pytest.mark.parametrize("prefix", ["openai", "openai-responses", "anthropic"])
+def test_a_cut_inside_arguments_is_incomplete_not_bad_json(prefix: str) -> None:
+    events = events_of(prefix, WireAnswer.of(CALLS))
+    opening = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[prefix] in event)
+    # The opening of the second call and the first half of its arguments, then nothing.
+    wire = Wire(prefix)
+    wire.answers.append(sse_response("".join(events[: opening + 2])))
+    with pytest.raises(harness.IncompleteResponseError) as info:
+        list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
+    assert info.value.calls_seen == 1
+
+
+def chat_chunk(delta: dict[str, Any], finish_reason: str | None = None) -> str:
+    chunk = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "m",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
+    return f"data: {json.dumps(chunk)}\n\n"
+
+
+def fragment(index: int, arguments: str, *, name: str | None = None) -> dict[str, Any]:
+    piece: dict[str, Any] = {"index": index, "function": {"arguments": arguments}}
+    if name is not None:
+        piece.update(id=f"call_{index}", type="function")
+        piece["function"]["name"] = name
+    return {"tool_calls": [piece]}
+
+
+def test_interleaved_chat_deltas_are_assembled_by_index_and_handed_out_when_complete() -> None:
+    pieces = [
+        fragment(0, "", name="Weather"),
+        fragment(1, "", name="Weather"),
+        fragment(2, "", name="GoogleSearch"),
+        fragment(0, '{"location": "Tor'),
+        fragment(2, '{"query": "who won'),
+        fragment(1, '{"location": "Dallas", "units": "imperial"}'),  # call 1 completes first
+        fragment(0, 'onto", "units": "metric"}'),
+        fragment(2, ' the super bowl 2023"}'),
+    ]
+    chunks = [chat_chunk(p) for p in pieces] + [chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"]
+    sent: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for i, chunk in enumerate(chunks):
+            sent.append(i)
+            yield chunk.encode()
+
+    wire = Wire("openai").answer_chunks(body())
+    stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+    first = next(stream)
+    assert dumps([first]) == dumps(CALLS[1:2])
+    assert len(sent) == 6, "call 1 was handed out as soon as its object closed"
+    assert dumps([first, *stream]) == dumps([CALLS[1], CALLS[0], CALLS[2]])
+
+
+def test_interleaved_calls_without_arguments_end_with_the_stream() -> None:
+    class Ping(BaseModel):
+        pass
+
+    chunks = [chat_chunk(fragment(0, "", name="Ping")), chat_chunk(fragment(1, "", name="Ping"))]
+    wire = Wire("openai")
+    wire.answers.append(sse_response("".join([*chunks, chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"])))
+    values = list(wire.client().create(messages=MESSAGES, response_model=Iterable[Ping], stream=True))
+    assert values == [Ping(), Ping()]
+
+
+def test_arguments_after_a_closed_object_are_malformed() -> None:
+    chunks = [chat_chunk(fragment(0, '{"query": "a"}', name="GoogleSearch")), chat_chunk(fragment(0, '{"x": 1}'))]
+    wire = Wire("openai")
+    wire.answers.append(sse_response("".join([*chunks, chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"])))
+    stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+    with pytest.raises(harness.MalformedResponseError, match="after its JSON object closed"):
+        list(stream)
+
+
+def test_a_streamed_chat_refusal_is_quoted() -> None:
+    chunks = [chat_chunk({"role": "assistant", "refusal": "I can't "}), chat_chunk({"refusal": "help with that."})]
+    wire = Wire("openai")
+    wire.answers.append(sse_response("".join([*chunks, chat_chunk({}, "stop"), "data: [DONE]\n\n"])))
+    with pytest.raises(harness.NoToolCallsError, match="I can't help with that") as info:
+        list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
+    assert info.value.text == "I can't help with that."
+
+
+def test_a_plain_chat_refusal_is_quoted() -> None:
+    body = Wire("openai").provider.write_response(WireAnswer(), model="m")
+    body["choices"][0]["message"]["refusal"] = "I can't help with that."
+    wire = Wire("openai").answer_json(body)
+    with pytest.raises(harness.NoToolCallsError, match="I can't help with that"):
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+
+
+# --- leaving early releases the response -------------------------------------------------------
+
+
+class TrackedBody(httpx2.SyncByteStream):
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for event in self.events:
+            yield event.encode()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class AsyncTrackedBody(httpx2.AsyncByteStream):
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for event in self.events:
+            yield event.encode()
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def tracked_response(stream: httpx2.SyncByteStream | httpx2.AsyncByteStream) -> httpx2.Response:
+    return httpx2.Response(200, stream=stream, headers={"content-type": "text/event-stream"})
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_leaving_a_stream_early_releases_the_response(prefix: str) -> None:
+    for leave in ("with", "close"):
+        body = TrackedBody(events_of(prefix, WireAnswer.of(CALLS)))
+        wire = Wire(prefix)
+        wire.answers.append(tracked_response(body))
+        stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        if leave == "with":
+            with stream as values:
+                assert dumps([next(values)]) == dumps(CALLS[:1])
+        else:
+            assert dumps([next(stream)]) == dumps(CALLS[:1])
+            stream.close()
+        assert body.closed, f"{leave}: the HTTP response is still open"
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_leaving_an_async_stream_early_releases_the_response(prefix: str) -> None:
+    body = AsyncTrackedBody(events_of(prefix, WireAnswer.of(CALLS)))
+    wire = Wire(prefix)
+    wire.answers.append(tracked_response(body))
+
+    async def first_only() -> BaseModel:
+        stream = wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        async with stream as values:
+            async for value in values:
+                assert isinstance(value, BaseModel)
+                return value
+        raise AssertionError("no value")
+
+    assert dumps([asyncio.run(first_only())]) == dumps(CALLS[:1])
+    assert body.closed
+
+
+# --- usage --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_stream_reports_usage_once_complete(prefix: str) -> None:
+    wire = Wire(prefix).answer(WireAnswer.of(CALLS, usage=Usage(11, 7, 18)), stream=True)
+    stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+    assert stream.usage is None
+    assert dumps(stream) == dumps(CALLS)
+    assert stream.usage is not None
+    assert (stream.usage.input_tokens, stream.usage.output_tokens, stream.usage.total_tokens) == (11, 7, 18)
+    assert stream.usage.raw is not None
+    if prefix == "openai":
+        # Chat Completions streams send usage only when asked: harness asks by default.
+        assert wire.bodies[0]["stream_options"] == {"include_usage": True}
+
+
+def test_the_callers_stream_options_win() -> None:
+    wire = Wire("openai").answer(WireAnswer.of(CALLS), stream=True)
+    client = wire.client()
+    list(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True, stream_options=None))
+    assert wire.bodies[0].get("stream_options") is None
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_raw_arguments_and_text_are_written_as_given(prefix: str) -> None:
+    """The writers take wire-level content: arguments pydantic rejects reach the client unchanged."""
+    answer = WireAnswer(calls=[WireCall("Weather", '{"location": "Oslo", "units": "kelvin"}')], text="Let me see.")
+    wire = Wire(prefix).answer(answer, stream=True)
+    with pytest.raises(harness.ToolArgumentsError) as info:
+        list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
+    raw = info.value.raw_arguments
+    assert (json.loads(raw) if isinstance(raw, str) else raw) == {"location": "Oslo", "units": "kelvin"}
