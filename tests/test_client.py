@@ -803,3 +803,10 @@ def test_writers_key_arguments_as_the_schema_declares_them(prefix: str, stream: 
     assert values == [ALIASED, CALLS[0]]
     (call, _) = WireAnswer.of([ALIASED, CALLS[0]]).calls
     assert set(json.loads(call.arguments)) == {"plain", "shown", "chosenIn", "bothAlias", "splitIn", "inner"}
+
+
+def test_several_chat_choices_are_refused_before_sending() -> None:
+    wire = Wire("openai")
+    with pytest.raises(ValueError, match="n=2 asks for several choices"):
+        wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, n=2)
+    assert wire.requests == []

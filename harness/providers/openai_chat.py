@@ -43,6 +43,9 @@ class OpenAIChat(_openai.OpenAIProvider):
     def build_request(
         self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
     ) -> dict[str, Any]:
+        if options.get("n") not in (None, 1):
+            # Only the first choice is read: further choices would be dropped without a word.
+            raise ValueError(f"openai: n={options['n']!r} asks for several choices; harness reads one (n=1)")
         # "required" forces at least one call and still allows several in one answer.
         return {"model": model, "messages": list(messages), "tools": tools, "tool_choice": "required", **options}
 
