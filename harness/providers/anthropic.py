@@ -23,7 +23,16 @@ from harness.providers._base import (
     halves,
     usage_of,
 )
-from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
+from harness.providers._messages import (
+    SYSTEM_ROLES,
+    ImagePart,
+    TextPart,
+    has_images,
+    is_chat,
+    parts_of,
+    text_of,
+    tool_calls_of,
+)
 from harness.providers._schema import SchemaRules
 
 DEFAULT_MAX_TOKENS = 4096
@@ -144,6 +153,17 @@ class Anthropic(Provider):
             # Extended thinking refuses a forced tool choice; calls are still required of the answer.
             request["tool_choice"] = {"type": "auto"}
         request.update(options)
+        budget = _thinking_budget(options.get("thinking"))
+        if budget is not None:
+            # The API requires max_tokens > budget_tokens (thinking counts inside max_tokens): refuse here, clearly.
+            max_tokens = options.get("max_tokens")
+            if max_tokens is None:
+                request["max_tokens"] = budget + DEFAULT_MAX_TOKENS
+            elif isinstance(max_tokens, int) and max_tokens <= budget:
+                raise ValueError(
+                    f"anthropic needs max_tokens above thinking's budget_tokens: max_tokens={max_tokens} is not "
+                    f"more than budget_tokens={budget}; raise max_tokens or lower the budget"
+                )
         return request
 
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
@@ -173,7 +193,10 @@ class Anthropic(Provider):
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
-        assistant = {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in response.content]}
+        assistant = {
+            "role": "assistant",
+            "content": [b.model_dump(by_alias=True, exclude_none=True) for b in response.content],
+        }
         # Every tool_result in ONE user message, before any text; a missing one is an HTTP 400.
         results = [
             {"type": "tool_result", "tool_use_id": o.call.id, "content": o.content, "is_error": o.is_error}
@@ -254,20 +277,29 @@ def _stop_reason(answer: WireAnswer) -> str:
 
 
 def _usage(raw: Any) -> Usage | None:
-    return usage_of(raw, "input_tokens", "output_tokens")
+    """Input counts cached tokens too, as OpenAI's and Gemini's do: Anthropic reports them apart."""
+    usage = usage_of(raw, "input_tokens", "output_tokens")
+    if usage is None:
+        return None
+    cached = sum(getattr(raw, name, None) or 0 for name in ("cache_creation_input_tokens", "cache_read_input_tokens"))
+    inputs = usage.input_tokens + cached
+    return Usage(inputs, usage.output_tokens, inputs + usage.output_tokens, raw)
 
 
-def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
+def _history(messages: Sequence[Any]) -> tuple[str | list[dict[str, Any]], list[Any]]:
     """Chat messages -> (``system``, ``messages``); Anthropic's own messages pass through."""
-    system: list[str] = []
+    system: list[str | list[dict[str, Any]]] = []
     turns: list[Any] = []
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         role = message.get("role") if is_chat(message) else None
         if role in SYSTEM_ROLES:
-            system.append(text_of(message["content"], where))
+            system.append(_system_content(message["content"], where))
         elif role == "tool":
-            result = {"type": "tool_result", "tool_use_id": message["tool_call_id"], "content": message["content"]}
+            content = message["content"]
+            if has_images(content):
+                content = _content_blocks(content, where)
+            result = {"type": "tool_result", "tool_use_id": message["tool_call_id"], "content": content}
             # Every tool_result of one assistant turn belongs in ONE user message.
             if turns and turns[-1].get("role") == "user" and _only_tool_results(turns[-1]):
                 turns[-1] = {"role": "user", "content": [*turns[-1]["content"], result]}
@@ -279,13 +311,61 @@ def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
             for id_, name, arguments in tool_calls_of(message, where):
                 blocks.append({"type": "tool_use", "id": id_, "name": name, "input": arguments})
             turns.append({"role": "assistant", "content": blocks})
+        elif role == "user" and has_images(message["content"]):
+            turns.append({"role": "user", "content": _content_blocks(message["content"], where)})
         else:
             turns.append(message)  # user and assistant text have the same shape in both APIs
-    return "\n\n".join(system), turns
+    return _joined_system(system), turns
+
+
+def _system_content(content: Any, where: str) -> str | list[dict[str, Any]]:
+    """Text blocks stay blocks (``system`` takes them, ``cache_control`` and all); anything else must be text."""
+    if isinstance(content, list) and content and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
+        return [dict(p) for p in content]
+    return text_of(content, where)
+
+
+def _joined_system(system: list[str | list[dict[str, Any]]]) -> str | list[dict[str, Any]]:
+    """One string while every system message is a string; else one list of text blocks, in order."""
+    if all(isinstance(s, str) for s in system):
+        return "\n\n".join(s for s in system if isinstance(s, str))
+    blocks: list[dict[str, Any]] = []
+    for s in system:
+        if isinstance(s, list):
+            blocks += s
+        elif s:  # the API refuses empty text blocks
+            blocks.append({"type": "text", "text": s})
+    return blocks
+
+
+def _content_blocks(content: list[Any], where: str) -> list[dict[str, Any]]:
+    """Chat text and ``image_url`` parts -> Anthropic ``text`` and ``image`` blocks."""
+    blocks: list[dict[str, Any]] = []
+    for raw, part in zip(content, parts_of(content, where), strict=True):
+        if isinstance(part, TextPart):
+            blocks.append(dict(raw))  # a chat text part is an Anthropic text block already (cache_control kept)
+        else:
+            blocks.append({"type": "image", "source": _image_source(part)})
+    return blocks
+
+
+def _image_source(part: ImagePart) -> dict[str, Any]:
+    # Anthropic has no ``detail``: it is dropped.
+    if part.url is not None:
+        return {"type": "url", "url": part.url}
+    return {"type": "base64", "media_type": part.media_type, "data": part.data}
 
 
 def _thinking_enabled(thinking: Any) -> bool:
     return isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled")
+
+
+def _thinking_budget(thinking: Any) -> int | None:
+    """``budget_tokens`` of enabled extended thinking (adaptive thinking has none)."""
+    if not _thinking_enabled(thinking):
+        return None
+    budget = thinking.get("budget_tokens")
+    return budget if isinstance(budget, int) else None
 
 
 def _only_tool_results(turn: dict[str, Any]) -> bool:
@@ -333,7 +413,8 @@ class _MessagesStreamReader(StreamReader):
         end = _usage(delta_usage)
         if start is None or end is None:
             return end or start
-        inputs = getattr(delta_usage, "input_tokens", None) or start.input_tokens
+        # message_delta may repeat the input counts; message_start always has them.
+        inputs = end.input_tokens if getattr(delta_usage, "input_tokens", None) else start.input_tokens
         return Usage(inputs, end.output_tokens, inputs + end.output_tokens, delta_usage)
 
     def finish(self) -> list[RawCall]:

@@ -21,7 +21,7 @@ from harness.providers._base import (
     halves,
     usage_of,
 )
-from harness.providers._messages import is_chat, text_of, tool_calls_of
+from harness.providers._messages import TextPart, is_chat, parts_of, text_of, tool_calls_of
 
 
 class OpenAIResponses(_openai.OpenAIProvider):
@@ -208,13 +208,35 @@ def _input_items(messages: Sequence[Any]) -> list[Any]:
             for id_, name, arguments in tool_calls_of(message, where):
                 call = {"type": "function_call", "call_id": id_, "name": name, "arguments": json.dumps(arguments)}
                 items.append(call)
-        elif role is not None and isinstance(message.get("content"), list):
+        elif role == "user" and _chat_parts(message.get("content")):
+            items.append({"role": role, "content": _input_parts(message["content"], where)})
+        elif role is not None and _chat_parts(message.get("content")):
             # Chat text parts are {"type": "text"}; here they are input_text, or output_text from the assistant.
             kind = "output_text" if role == "assistant" else "input_text"
             items.append({"role": role, "content": [{"type": kind, "text": text_of(message["content"], where)}]})
         else:
-            items.append(message)  # {"role", "content": str} is a valid input item as it is
+            # {"role", "content": str}, or content parts of the Responses API's own, is a valid input item as it is.
+            items.append(message)
     return items
+
+
+def _chat_parts(content: Any) -> bool:
+    """Content in chat's part shapes (``text``, ``image_url``), not the Responses API's own (``input_text``...)."""
+    return isinstance(content, list) and any(
+        isinstance(p, dict) and p.get("type") in ("text", "image_url") for p in content
+    )
+
+
+def _input_parts(content: Any, where: str) -> list[dict[str, Any]]:
+    """Chat text and ``image_url`` parts of a user message -> ``input_text`` and ``input_image`` parts."""
+    parts: list[dict[str, Any]] = []
+    for part in parts_of(content, where):
+        if isinstance(part, TextPart):
+            parts.append({"type": "input_text", "text": part.text})
+        else:
+            url = part.url if part.url is not None else f"data:{part.media_type};base64,{part.data}"
+            parts.append({"type": "input_image", "image_url": url, "detail": part.detail or "auto"})
+    return parts
 
 
 def _raw_call(item: Any) -> RawCall:
@@ -279,8 +301,10 @@ class _ResponsesStreamReader(StreamReader):
             error = {"code": getattr(event, "code", None), "message": getattr(event, "message", None)}
             raise ProviderError(provider="openai-responses", status="error", error=error)
         elif kind in ("response.failed", "response.cancelled"):
-            _check_status(event.response)
-            raise ProviderError(provider="openai-responses", status=kind.removeprefix("response."))
+            status = kind.removeprefix("response.")
+            raise ProviderError(
+                provider="openai-responses", status=status, error=getattr(event.response, "error", None)
+            )
         elif kind in ("response.completed", "response.incomplete"):
             self.ended = True
             self.finish_reason = _finish_reason(event.response)
