@@ -49,7 +49,8 @@ class SchemaRules:
     closed_objects: bool = False
     #: Every property becomes required; omittable ones become nullable (OpenAI strict).
     all_required: bool = False
-    #: ``"any"``, ``"optional-only"`` (recursive references only in omittable fields) or ``"none"``.
+    #: ``"any"``, ``"none"``, or ``"breakable"``: every cycle of references passes through a field that
+    #: can be omitted (see :func:`_unbreakable_edges`).
     recursion: str = "any"
     #: Largest ``minItems`` the provider accepts; larger values move into the description.
     max_min_items: int | None = None
@@ -63,6 +64,7 @@ class _Walk:
     tool: str
     defs: Mapping[str, JSON]
     recursive_edges: frozenset[tuple[str, str]]
+    unbreakable_edges: frozenset[tuple[str, str]]
 
 
 def transform_schema(schema: JSON, rules: SchemaRules, *, tool: str) -> JSON:
@@ -71,7 +73,9 @@ def transform_schema(schema: JSON, rules: SchemaRules, *, tool: str) -> JSON:
     defs: dict[str, JSON] = schema.pop("$defs", {})
     _require_tags(schema, defs)
     root = _inline_root_ref(schema, defs)
-    walk = _Walk(rules, tool, defs, _recursive_edges(defs))
+    unbreakable = _unbreakable_edges(defs) if rules.recursion == "breakable" else frozenset()
+    walk = _Walk(rules, tool, defs, _recursive_edges(defs), unbreakable)
+    _check_cycles(walk, root, _root_def_name(schema))
     out = _node(walk, root, "", current_def=_root_def_name(schema))
     if defs:
         out["$defs"] = {name: _node(walk, d, f"<{name}>", current_def=name) for name, d in defs.items()}
@@ -223,24 +227,36 @@ def _close_object(walk: _Walk, out: JSON, path: str) -> None:
 
 
 def _check_recursion(walk: _Walk, out: JSON, path: str, current_def: str | None) -> None:
-    if walk.rules.recursion == "any" or current_def is None or "properties" not in out:
+    if walk.rules.recursion != "none" or current_def is None or "properties" not in out:
         return
-    required = set(out.get("required", ()))
     for name, sub in out["properties"].items():
         for target in _direct_refs(sub):
-            if (current_def, target) not in walk.recursive_edges:
-                continue
-            if walk.rules.recursion == "none" or name in required:
-                where = (
-                    "a recursive model"
-                    if walk.rules.recursion == "none"
-                    else "a recursive reference in a required field"
+            if (current_def, target) in walk.recursive_edges:
+                _fail(walk, f"{path}.{name}", f"a recursive model ({target})")
+
+
+def _check_cycles(walk: _Walk, root: JSON, root_def: str | None) -> None:
+    """Refuse a cycle of required references, at the first such reference in the root or the definitions."""
+    if not walk.unbreakable_edges:
+        return
+    starts = [(root_def, root, "")] if root_def is not None else []
+    starts += [(name, d, f"<{name}>") for name, d in walk.defs.items()]
+    for start, schema, path in starts:
+        for where, target in _required_refs(schema, path):
+            if (start, target) in walk.unbreakable_edges:
+                _fail(
+                    walk,
+                    where,
+                    f"a recursive reference through required fields only ({target})",
+                    hint="Gemini cuts recursion only at a field it may leave out: give one field on the cycle a "
+                    "default (`| None` alone is not enough)",
                 )
-                _fail(walk, f"{path}.{name}", f"{where} ({target})")
 
 
-def _fail(walk: _Walk, path: str, feature: str) -> None:
-    raise UnsupportedSchemaError(provider=walk.rules.provider, tool_name=walk.tool, path=path, feature=feature)
+def _fail(walk: _Walk, path: str, feature: str, *, hint: str = "") -> None:
+    raise UnsupportedSchemaError(
+        provider=walk.rules.provider, tool_name=walk.tool, path=path, feature=feature, hint=hint
+    )
 
 
 def _describe(description: str | None, notes: Mapping[str, Any]) -> str:
@@ -336,7 +352,44 @@ def _all_refs(schema: Any) -> set[str]:
 
 def _recursive_edges(defs: Mapping[str, JSON]) -> frozenset[tuple[str, str]]:
     """Edges (a, b) between definitions where b can reach a again: the edges that close a cycle."""
-    graph = {name: _all_refs(d) & defs.keys() for name, d in defs.items()}
+    return _cycle_edges({name: _all_refs(d) & defs.keys() for name, d in defs.items()})
+
+
+def _unbreakable_edges(defs: Mapping[str, JSON]) -> frozenset[tuple[str, str]]:
+    """Edges on a cycle of definitions that no instance can leave: every step on it is required.
+
+    Gemini unrolls a recursive schema a few levels deep and then cuts it by leaving a field out, so
+    a cycle is fine as long as one field on it may be omitted (``A.b: B`` required with
+    ``B.a: A | None = None`` is accepted). Only leaving a field out counts: its documentation says
+    nullable is not sufficient, and a reference through a required field's list items, dict values
+    or union branches (``T | None``, ``list[T]``, ``dict[str, T]``, a recursive type alias) stays in
+    the schema however deep it is unrolled, so those steps count as required too.
+    """
+    names = defs.keys()
+    return _cycle_edges({name: {t for _, t in _required_refs(d, "")} & names for name, d in defs.items()})
+
+
+def _required_refs(schema: Any, path: str) -> list[tuple[str, str]]:
+    """``(path, definition)`` of each reference reached from ``schema`` through required fields only."""
+    if not isinstance(schema, dict):
+        return []
+    found = [(path, _def_name(schema["$ref"]))] if isinstance(schema.get("$ref"), str) else []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, ()):
+            found += _required_refs(sub, path)
+    for i, sub in enumerate(schema.get("prefixItems", ())):
+        found += _required_refs(sub, f"{path}[{i}]")
+    found += _required_refs(schema.get("items"), f"{path}[]")
+    found += _required_refs(schema.get("additionalProperties"), f"{path}{{}}")
+    required = set(schema.get("required", ()))
+    for name, sub in (schema.get("properties") or {}).items():
+        if name in required:
+            found += _required_refs(sub, f"{path}.{name}")
+    return found
+
+
+def _cycle_edges(graph: Mapping[str, set[str]]) -> frozenset[tuple[str, str]]:
+    """Edges (a, b) of ``graph`` where b can reach a again."""
     reach: dict[str, set[str]] = {}
     for start in graph:
         seen: set[str] = set()

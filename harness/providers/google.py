@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import itertools
 import json
+import mimetypes
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+from pydantic.alias_generators import to_snake
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
@@ -23,7 +29,7 @@ from harness.providers._base import (
     halves,
     usage_of,
 )
-from harness.providers._messages import SYSTEM_ROLES, is_chat, text_of, tool_calls_of
+from harness.providers._messages import SYSTEM_ROLES, TextPart, is_chat, parts_of, text_of, tool_calls_of
 from harness.providers._schema import SchemaRules
 
 # What parameters_json_schema takes, per the SDK's docstring for response_json_schema (same backend).
@@ -82,7 +88,7 @@ class Google(Provider):
         one_of_as_any_of=True,
         no_ref_siblings=True,
         enum_types=(str, int, float),  # boolean enums are not taken
-        recursion="optional-only",  # recursion is unrolled only through omittable fields
+        recursion="breakable",  # Gemini unrolls recursion and cuts it at a field it may leave out
     )
 
     def __init__(self, name: str, *, vertexai: bool) -> None:
@@ -122,16 +128,62 @@ class Google(Provider):
     def build_request(
         self, *, model: str, messages: Sequence[Any], tools: list[dict[str, Any]], options: dict[str, Any]
     ) -> dict[str, Any]:
+        """The caller's ``config`` (typed or a dict) and top-level config kwargs, merged field by field.
+
+        Harness owns ``tools``; ``tool_config`` and its ``function_calling_config`` are merged into the
+        default (mode ANY) one field at a time, refused only where they would stop the declared calls.
+        """
         system, contents = _history(messages)
         options = dict(options)
-        config = dict(options.pop("config", None) or {})
-        config.update(options)
-        config.setdefault("tools", tools)
-        # ANY forces a call and still allows several in one answer.
-        config.setdefault("tool_config", {"function_calling_config": {"mode": "ANY"}})
+        config = _fields(options.pop("config", None), "config")
+        for key, value in _fields(options, "keyword arguments").items():
+            config[key] = value  # a top-level kwarg wins over the same field in config
+        if config.get("tools"):
+            raise ValueError(
+                f"{self.name}: config.tools conflicts with harness, which declares the tools from response_model; "
+                "drop config.tools and put each tool's model in response_model"
+            )
+        if config.get("candidate_count") not in (None, 1):
+            # Only the first candidate is read: further ones would be dropped without a word.
+            raise ValueError(
+                f"{self.name}: candidate_count={config['candidate_count']!r} asks for several candidates; "
+                "harness reads one (candidate_count=1)"
+            )
+        config["tools"] = tools
+        config["tool_config"] = self._tool_config(config.get("tool_config"), tools)
         if system:
-            config.setdefault("system_instruction", system)
+            # Refused rather than joined: which comes first would be a guess, and the same prompt given
+            # both ways would be sent twice.
+            if config.get("system_instruction") is not None:
+                raise ValueError(
+                    f"{self.name}: a system prompt in both messages and config.system_instruction; give it once"
+                )
+            config["system_instruction"] = system
         return {"model": model, "contents": contents, "config": config}
+
+    def _tool_config(self, caller: Any, tools: list[dict[str, Any]]) -> dict[str, Any]:
+        """The caller's ``tool_config`` over harness's: a conflict is one that rules out the declared calls."""
+        tool_config = _fields(caller, "config.tool_config")
+        # ANY forces a call and still allows several in one answer.
+        calling: dict[str, Any] = {"mode": "ANY"}
+        calling.update(
+            _fields(tool_config.get("function_calling_config"), "config.tool_config.function_calling_config")
+        )
+        mode = str(getattr(calling["mode"], "value", calling["mode"])).upper()
+        if mode == "NONE":
+            raise ValueError(
+                f"{self.name}: config.tool_config mode NONE forbids function calls, and harness answers "
+                "response_model only through them; use ANY (the default), VALIDATED or AUTO"
+            )
+        declared = [d["name"] for tool in tools for d in tool.get("function_declarations", ())]
+        unknown = [n for n in calling.get("allowed_function_names") or () if n not in declared]
+        if unknown:
+            raise ValueError(
+                f"{self.name}: config.tool_config allowed_function_names names {unknown}, which response_model "
+                f"does not declare; it declares {declared}"
+            )
+        tool_config["function_calling_config"] = calling
+        return tool_config
 
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
         if stream:
@@ -238,13 +290,68 @@ def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:
             else:
                 contents.append({"role": "user", "parts": [part]})
         else:
-            text = text_of(message.get("content"), where)
-            parts: list[dict[str, Any]] = [{"text": text}] if text else []
+            parts = _parts(message.get("content"), where)
             for id_, name, arguments in tool_calls_of(message, where):
                 names[id_] = name
                 parts.append({"function_call": {"id": id_, "name": name, "args": arguments}})
             contents.append({"role": "model" if role == "assistant" else "user", "parts": parts})
     return "\n\n".join(system), contents
+
+
+def _parts(content: Any, where: str) -> list[dict[str, Any]]:
+    """Gemini parts for a chat content: text, and images inline (data URLs) or by URI."""
+    parts: list[dict[str, Any]] = []
+    # An image's `detail` has no counterpart here: per-part media resolution is model-specific.
+    for i, part in enumerate(parts_of(content, where)):
+        if isinstance(part, TextPart):
+            if part.text:
+                parts.append({"text": part.text})
+        elif part.data is not None:
+            data = _base64(part.data, f"{where}.content[{i}]")
+            parts.append({"inline_data": {"mime_type": part.media_type, "data": data}})
+        else:
+            parts.append({"file_data": {"file_uri": part.url, "mime_type": _media_type(part.url or "")}})
+    return parts
+
+
+def _base64(data: str, where: str) -> bytes:
+    # Decoded here so bad data fails before sending; the SDK encodes bytes again on the wire.
+    try:
+        return base64.b64decode("".join(data.split()), validate=True)
+    except ValueError:
+        raise ValueError(f"{where}: the data URL's data is not valid base64") from None
+
+
+def _media_type(url: str) -> str:
+    """The mime type Gemini requires beside a file URI, guessed from the URL path's extension.
+
+    Without a telling extension (a Files API URI, a signed URL) it is taken for JPEG: the chat part
+    says it is an image, and JPEG is the commonest image type on the web.
+    """
+    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+    return guessed or "image/jpeg"
+
+
+def _fields(value: Any, where: str) -> dict[str, Any]:
+    """A google-genai config object or dict as ``{snake_case field: value}``, unset (``None``) fields left out.
+
+    The SDK's types take both spellings of a key (``system_instruction``, ``systemInstruction``).
+    """
+    if value is None:
+        return {}
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return {name: v for name in fields if (v := getattr(value, name)) is not None}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{where} must be a google.genai.types object or a dict, got {type(value).__qualname__}")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = to_snake(key)
+        if name in out:
+            raise ValueError(f"{where} gives {name} twice (as {key!r} too); give it once")
+        if item is not None:
+            out[name] = item
+    return out
 
 
 def _only_function_responses(content: Any) -> bool:
