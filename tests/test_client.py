@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal, Union
+from typing import Any, Union
 
 import httpx2
 import pytest
@@ -13,36 +13,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 
 import harness
 from harness.providers._base import WireAnswer
+from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, GoogleSearch, Unrelated, Weather, dumps
 from tests._wire import PREFIXES, Wire, sse_response
-
-
-class Weather(BaseModel):
-    location: str
-    units: Literal["imperial", "metric"]
-
-
-class GoogleSearch(BaseModel):
-    query: str
-
-
-class Unrelated(BaseModel):
-    x: int
-
-
-RESPONSE_MODEL = Iterable[Weather | GoogleSearch]
-MESSAGES = [
-    {"role": "system", "content": "You must always use tools"},
-    {"role": "user", "content": "What is the weather in toronto and dallas and who won the super bowl?"},
-]
-CALLS = [
-    Weather(location="Toronto", units="metric"),
-    Weather(location="Dallas", units="imperial"),
-    GoogleSearch(query="who won the super bowl 2023"),
-]
-
-
-def dumps(values: Iterable[BaseModel]) -> list[str]:
-    return [f"{type(v).__name__}:{v.model_dump_json()}" for v in values]
 
 
 def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, Any]:

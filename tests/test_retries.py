@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 
 import harness
 from harness import Usage, WireAnswer
+from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, Unrelated, Weather, dumps
 from tests._wire import PREFIXES, Wire
-from tests.test_client import CALLS, MESSAGES, RESPONSE_MODEL, Unrelated, Weather, dumps
 
 TORONTO, DALLAS, SEARCH = CALLS
 BAD_DALLAS = Weather.model_construct(location="Dallas", units="kelvin")

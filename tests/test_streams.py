@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 import harness
 from harness import Usage, WireAnswer, WireCall
+from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
 from tests._wire import PREFIXES, Wire, sse_response
-from tests.test_client import CALLS, MESSAGES, RESPONSE_MODEL, dumps
 
 # The event that opens the second call, in each provider's stream as the writers number calls.
 SECOND_CALL_OPENS = {

@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 import harness
 from harness.providers._base import Usage, WireAnswer, sse
+from tests._seed import CALLS, PNG, RESPONSE_MODEL, USER, dumps
 from tests._wire import Wire, sse_response
-
-
-class Weather(BaseModel):
-    location: str
-    units: Literal["imperial", "metric"]
-
-
-class GoogleSearch(BaseModel):
-    query: str
-
-
-RESPONSE_MODEL = Iterable[Weather | GoogleSearch]
-USER = {"role": "user", "content": "Weather in Toronto and Dallas, and who won the super bowl?"}
-CALLS = [
-    Weather(location="Toronto", units="metric"),
-    Weather(location="Dallas", units="imperial"),
-    GoogleSearch(query="who won the super bowl 2023"),
-]
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-
-
-def dumps(values: Iterable[BaseModel]) -> list[str]:
-    return [f"{type(v).__name__}:{v.model_dump_json()}" for v in values]
 
 
 def sent(messages: list[Any], **options: Any) -> dict[str, Any]:

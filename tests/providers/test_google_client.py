@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from google.genai import types
@@ -14,34 +14,10 @@ from pydantic.alias_generators import to_snake
 
 import harness
 from harness.providers._base import Usage, WireAnswer
+from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
 from tests._wire import Wire, sse_response
 
 GOOGLE = ["google", "vertexai"]
-
-
-class Weather(BaseModel):
-    location: str
-    units: Literal["imperial", "metric"]
-
-
-class GoogleSearch(BaseModel):
-    query: str
-
-
-RESPONSE_MODEL = Iterable[Weather | GoogleSearch]
-MESSAGES = [
-    {"role": "system", "content": "You must always use tools"},
-    {"role": "user", "content": "Weather in Toronto and Dallas, and who won the super bowl?"},
-]
-CALLS = [
-    Weather(location="Toronto", units="metric"),
-    Weather(location="Dallas", units="imperial"),
-    GoogleSearch(query="who won the super bowl 2023"),
-]
-
-
-def dumps(values: Iterable[BaseModel]) -> list[str]:
-    return [f"{type(v).__name__}:{v.model_dump_json()}" for v in values]
 
 
 def snake(value: Any) -> Any:

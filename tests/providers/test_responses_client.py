@@ -4,40 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 import harness
 from harness.providers._base import Usage, WireAnswer, sse
+from tests._seed import CALLS, PNG, RESPONSE_MODEL, USER, Weather, dumps
 from tests._wire import Wire, sse_response
 
-
-class Weather(BaseModel):
-    location: str
-    units: Literal["imperial", "metric"]
-
-
-class GoogleSearch(BaseModel):
-    query: str
-
-
-RESPONSE_MODEL = Iterable[Weather | GoogleSearch]
-USER = {"role": "user", "content": "Weather in Toronto and Dallas, and who won the super bowl?"}
-CALLS = [
-    Weather(location="Toronto", units="metric"),
-    Weather(location="Dallas", units="imperial"),
-    GoogleSearch(query="who won the super bowl 2023"),
-]
 SERVER_ERROR = {"code": "server_error", "message": "The server had an error while processing your request."}
 REFUSAL = "I'm sorry, I can't help with that."
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-
-
-def dumps(values: Iterable[BaseModel]) -> list[str]:
-    return [f"{type(v).__name__}:{v.model_dump_json()}" for v in values]
 
 
 def provider() -> Any:
