@@ -32,10 +32,9 @@ import httpx2
 import openai
 from _common import CALLS, MESSAGES, RESPONSE_MODEL, interleaved
 from google import genai
-from google.genai import types
-from google.oauth2.credentials import Credentials
 
 import harness
+import harness.testing
 from harness import WireAnswer
 from harness._toolset import toolset_for
 from harness.providers import get_provider
@@ -61,20 +60,8 @@ def answer_bytes(prefix: str) -> bytes:
 def sdk_client(prefix: str, body: bytes) -> Any:
     """An SDK client whose transport returns ``body`` for every request."""
     headers = {"content-type": "application/json"}
-    http = httpx2.Client(
-        transport=httpx2.MockTransport(lambda request: httpx2.Response(200, content=body, headers=headers))
-    )
-    if prefix.startswith("openai"):
-        return openai.OpenAI(api_key="test-key", http_client=http, max_retries=0)
-    if prefix == "anthropic":
-        return anthropic.Anthropic(api_key="test-key", http_client=http, max_retries=0)
-    options = types.HttpOptions(httpx_client=http)
-    if prefix == "google":
-        return genai.Client(api_key="test-key", http_options=options)
-    credentials = Credentials("test-token")  # type: ignore[no-untyped-call]  # fixed token: no refresh, no network
-    return genai.Client(
-        vertexai=True, project="bench-project", location="us-central1", credentials=credentials, http_options=options
-    )
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body, headers=headers))
+    return harness.testing.sdk_client(prefix, transport=transport)
 
 
 def raw_call(prefix: str, sdk: Any) -> Callable[[], object]:

@@ -1,18 +1,14 @@
-"""Parallel tool calls as validated pydantic models, on the official provider SDKs."""
+"""Parallel tool calls as validated pydantic models, on the official provider SDKs.
+
+``import harness`` is cheap: the client, pydantic and the SDKs load on first use of a name, so the
+pytest plugin costs a test run nothing until a test needs it.
+"""
 
 from __future__ import annotations
 
-import enum
-from typing import TYPE_CHECKING, Any, Literal, overload
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from harness._client import (
-    AsyncParallelToolsClient,
-    AsyncToolCallStream,
-    ParallelToolsClient,
-    ParallelToolsResponse,
-    ToolCall,
-    ToolCallStream,
-)
 from harness.errors import (
     HarnessError,
     IncompleteResponseError,
@@ -26,109 +22,55 @@ from harness.errors import (
     UnknownToolError,
     UnsupportedSchemaError,
 )
-from harness.providers import PREFIXES, get_provider
-from harness.providers._base import Usage, WireAnswer, WireCall
 
 if TYPE_CHECKING:
-    import anthropic
-    import openai
+    from harness._api import Mode, from_provider
+    from harness._client import (
+        AsyncParallelToolsClient,
+        AsyncToolCallStream,
+        ParallelToolsClient,
+        ParallelToolsResponse,
+        ToolCall,
+        ToolCallStream,
+    )
+    from harness.providers import PREFIXES
+    from harness.providers._base import Usage, WireAnswer, WireCall
 
 __version__ = "0.1.0"
 
-
-class Mode(enum.Enum):
-    """How the answer is requested. Only parallel tool calls for now."""
-
-    PARALLEL_TOOLS = "parallel_tools"
-
-
-@overload
-def from_provider(
-    spec: str,
-    *,
-    client: openai.AsyncOpenAI | anthropic.AsyncAnthropic,
-    async_client: Literal[True] | None = None,
-    mode: Mode = Mode.PARALLEL_TOOLS,
-    **sdk_kwargs: Any,
-) -> AsyncParallelToolsClient: ...
+_LAZY = {
+    "Mode": "harness._api",
+    "from_provider": "harness._api",
+    "AsyncParallelToolsClient": "harness._client",
+    "AsyncToolCallStream": "harness._client",
+    "ParallelToolsClient": "harness._client",
+    "ParallelToolsResponse": "harness._client",
+    "ToolCall": "harness._client",
+    "ToolCallStream": "harness._client",
+    "PREFIXES": "harness.providers",
+    "Usage": "harness.providers._base",
+    "WireAnswer": "harness.providers._base",
+    "WireCall": "harness.providers._base",
+}
 
 
-@overload
-def from_provider(
-    spec: str,
-    *,
-    client: Any = None,
-    async_client: Literal[True],
-    mode: Mode = Mode.PARALLEL_TOOLS,
-    **sdk_kwargs: Any,
-) -> AsyncParallelToolsClient: ...
+_SUBMODULES = frozenset({"providers", "recording", "strategies", "testing"})
 
 
-@overload
-def from_provider(
-    spec: str,
-    *,
-    client: Any = None,
-    async_client: Literal[False] | None = None,
-    mode: Mode = Mode.PARALLEL_TOOLS,
-    **sdk_kwargs: Any,
-) -> ParallelToolsClient: ...
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"harness.{name}")
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-@overload
-def from_provider(
-    spec: str,
-    *,
-    client: Any = None,
-    async_client: bool | None = None,
-    mode: Mode = Mode.PARALLEL_TOOLS,
-    **sdk_kwargs: Any,
-) -> ParallelToolsClient | AsyncParallelToolsClient: ...
-
-
-def from_provider(
-    spec: str,
-    *,
-    client: Any = None,
-    async_client: bool | None = None,
-    mode: Mode = Mode.PARALLEL_TOOLS,
-    **sdk_kwargs: Any,
-) -> ParallelToolsClient | AsyncParallelToolsClient:
-    """Build a client for ``"<provider>/<model>"``.
-
-    Providers: ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``, ``google``
-    (Gemini API) and ``vertexai``. ``client`` is an SDK client you built; without it one is built
-    from the environment as the SDK does, with ``sdk_kwargs``. ``async_client`` left out follows the
-    SDK client (``AsyncOpenAI`` and ``AsyncAnthropic`` are async; a ``genai.Client`` serves both, sync
-    by default); said, it must agree with the client. ``strict=True`` makes OpenAI and Anthropic tools
-    strict by default (``create(strict=...)`` overrides it per call).
-    """
-    if mode is not Mode.PARALLEL_TOOLS:
-        raise ValueError(f"unsupported mode {mode!r}; only Mode.PARALLEL_TOOLS exists")
-    prefix, sep, model = spec.partition("/")
-    if not sep or not model:
-        raise ValueError(
-            f"spec must look like 'provider/model' with provider one of {', '.join(PREFIXES)}; got {spec!r}"
-        )
-    provider = get_provider(prefix)
-    strict = bool(sdk_kwargs.pop("strict", False))
-    if strict and provider.strict_rules is None:
-        raise TypeError(f"{provider.name} has no strict tool mode; drop strict=True")
-    if client is None:
-        sdk = provider.default_client(async_client=bool(async_client), **sdk_kwargs)
-    else:
-        if sdk_kwargs:
-            raise TypeError(f"SDK keyword arguments {sorted(sdk_kwargs)} only apply when harness builds the client")
-        sdk = provider.wrap_client(client, async_client=bool(async_client))
-        if async_client is not None and sdk.is_async != async_client:
-            kind = "an async" if sdk.is_async else "a sync"
-            raise TypeError(
-                f"async_client={async_client} but client is {kind} {type(client).__qualname__}; "
-                f"pass {'an async' if async_client else 'a sync'} SDK client, or leave async_client out"
-            )
-    if sdk.is_async:
-        return AsyncParallelToolsClient(provider, sdk.client, model, strict=strict)
-    return ParallelToolsClient(provider, sdk.client, model, strict=strict)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
@@ -139,6 +81,7 @@ __all__ = [
     "MalformedResponseError",
     "Mode",
     "NoToolCallsError",
+    "PREFIXES",
     "ProviderError",
     "ParallelToolsClient",
     "ParallelToolsResponse",

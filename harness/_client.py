@@ -5,7 +5,16 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Generator, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Coroutine,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, overload
@@ -507,6 +516,18 @@ class ParallelToolsClient(_ClientBase):
         **provider_kwargs: Any,
     ) -> ToolCallStream: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: bool,
+        max_retries: int = 0,
+        validation_context: Any = None,
+        **provider_kwargs: Any,
+    ) -> list[Any] | ToolCallStream: ...
+
     def create(
         self,
         *,
@@ -562,7 +583,7 @@ class AsyncParallelToolsClient(_ClientBase):
         max_retries: int = 0,
         validation_context: Any = None,
         **provider_kwargs: Any,
-    ) -> Awaitable[list[Any]]: ...
+    ) -> Coroutine[Any, Any, list[Any]]: ...
 
     @overload
     def create(
@@ -576,6 +597,18 @@ class AsyncParallelToolsClient(_ClientBase):
         **provider_kwargs: Any,
     ) -> AsyncToolCallStream: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[Any],
+        response_model: Any,
+        stream: bool,
+        max_retries: int = 0,
+        validation_context: Any = None,
+        **provider_kwargs: Any,
+    ) -> Coroutine[Any, Any, list[Any]] | AsyncToolCallStream: ...
+
     def create(
         self,
         *,
@@ -585,7 +618,7 @@ class AsyncParallelToolsClient(_ClientBase):
         max_retries: int = 0,
         validation_context: Any = None,
         **provider_kwargs: Any,
-    ) -> Awaitable[list[Any]] | AsyncToolCallStream:
+    ) -> Coroutine[Any, Any, list[Any]] | AsyncToolCallStream:
         """``await create(...)`` gives the list of calls; with ``stream=True``, iterate with ``async for``."""
         if stream:
             options = {**provider_kwargs, "validation_context": validation_context}

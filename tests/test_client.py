@@ -12,9 +12,10 @@ import pytest
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 
 import harness
+from harness.providers import PREFIXES, get_provider
 from harness.providers._base import WireAnswer
+from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, GoogleSearch, Unrelated, Weather, dumps
-from tests._wire import PREFIXES, Wire, sse_response
 
 
 def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, Any]:
@@ -66,8 +67,9 @@ def run(coro: Any) -> Any:
 @pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_calls_come_back_validated_in_order(prefix: str, stream: bool) -> None:
-    wire = Wire(prefix).answer_calls(CALLS, stream=stream)
-    result = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream)
+    wire = MockProvider(prefix).answer(*CALLS)
+    client = wire.client()
+    result = client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream)
     assert dumps(result) == dumps(CALLS)
     if not stream:
         assert isinstance(result, list)
@@ -75,7 +77,7 @@ def test_calls_come_back_validated_in_order(prefix: str, stream: bool) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_async_client_matches_sync(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls(CALLS).answer_calls(CALLS, stream=True)
+    wire = MockProvider(prefix).answer(*CALLS).answer(*CALLS)
     client = wire.client(is_async=True)
     assert isinstance(client, harness.AsyncParallelToolsClient)
 
@@ -91,14 +93,14 @@ def test_async_client_matches_sync(prefix: str) -> None:
 @pytest.mark.parametrize("prefix", ["openai", "openai-responses", "anthropic"])
 def test_async_sdk_client_makes_an_async_harness_client(prefix: str) -> None:
     # OpenAI and Anthropic clients say themselves whether they are async.
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     client = harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=True))
     assert isinstance(client, harness.AsyncParallelToolsClient)
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_stream_hands_out_each_call_before_the_stream_ends(prefix: str) -> None:
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     events = [
         e + "\n\n" for e in wire.provider.write_stream(WireAnswer.of(CALLS), model="m").split("\n\n") if e.strip()
     ]
@@ -123,7 +125,7 @@ def test_stream_hands_out_each_call_before_the_stream_ends(prefix: str) -> None:
 def test_requests_force_tool_use_and_carry_the_system_prompt() -> None:
     seen = {}
     for prefix in PREFIXES:
-        wire = Wire(prefix).answer_calls(CALLS)
+        wire = MockProvider(prefix).answer(*CALLS)
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
         seen[prefix] = wire.bodies[0]
     assert seen["openai"]["tool_choice"] == "required"
@@ -158,7 +160,7 @@ def test_requests_force_tool_use_and_carry_the_system_prompt() -> None:
     ],
 )  # fmt: skip
 def test_caller_overrides_provider_defaults(prefix: str, override: dict[str, Any], key: str, sent: Any) -> None:
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, **override)
     assert wire.bodies[0][key] == sent
 
@@ -171,12 +173,12 @@ def test_caller_overrides_provider_defaults(prefix: str, override: dict[str, Any
     [Iterable[Weather | GoogleSearch], Iterable[Union[Weather, GoogleSearch]], list[Weather | GoogleSearch]],  # noqa: UP007
 )
 def test_accepted_response_model_forms(form: Any) -> None:
-    wire = Wire("openai").answer_calls(CALLS)
+    wire = MockProvider("openai").answer(*CALLS)
     assert dumps(wire.client().create(messages=MESSAGES, response_model=form)) == dumps(CALLS)
 
 
 def test_single_model_form() -> None:
-    wire = Wire("anthropic").answer_calls(CALLS[:2])
+    wire = MockProvider("anthropic").answer(*CALLS[:2])
     assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Weather])) == dumps(CALLS[:2])
 
 
@@ -184,7 +186,7 @@ def test_single_model_form() -> None:
     "form", [Weather, list[str], Iterable[int], Iterable[Weather | int], tuple[Weather], str, [Weather], None]
 )
 def test_other_response_model_forms_raise_type_error_naming_the_accepted_ones(form: Any) -> None:
-    wire = Wire("openai")
+    wire = MockProvider("openai")
     with pytest.raises(TypeError, match=r"Iterable\[A \| B\].*list\[A \| B\]"):
         wire.client().create(messages=MESSAGES, response_model=form)
     assert wire.requests == []
@@ -195,7 +197,7 @@ def test_tool_name_comes_from_model_config_title() -> None:
         model_config = ConfigDict(title="lookup_weather")
         city: str
 
-    wire = Wire("openai").answer_calls([Lookup(city="Oslo")])
+    wire = MockProvider("openai").answer(Lookup(city="Oslo"))
     assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Lookup])) == dumps(
         [Lookup(city="Oslo")]
     )
@@ -208,8 +210,8 @@ def test_tool_names_follow_each_providers_rule() -> None:
         city: str
 
     with pytest.raises(harness.ToolNameError, match=r"'weather.lookup'.*openai"):
-        Wire("openai").client().create(messages=MESSAGES, response_model=Iterable[Dotted])
-    wire = Wire("google").answer_calls([Dotted(city="Oslo")])
+        MockProvider("openai").client().create(messages=MESSAGES, response_model=Iterable[Dotted])
+    wire = MockProvider("google").answer(Dotted(city="Oslo"))
     assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Dotted])) == dumps(
         [Dotted(city="Oslo")]
     )
@@ -222,7 +224,7 @@ def test_two_models_with_one_name_fail_before_any_request() -> None:
     class B(BaseModel):
         model_config = ConfigDict(title="same")
 
-    wire = Wire("anthropic")
+    wire = MockProvider("anthropic")
     with pytest.raises(harness.ToolNameError, match="'same'"):
         wire.client().create(messages=MESSAGES, response_model=Iterable[A | B])
     assert wire.requests == []
@@ -233,7 +235,7 @@ def test_two_models_with_one_name_fail_before_any_request() -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_unknown_tool(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([CALLS[0], Unrelated(x=1)])
+    wire = MockProvider(prefix).answer(CALLS[0], Unrelated(x=1))
     with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     (error,) = info.value.errors
@@ -248,10 +250,10 @@ def test_unknown_tool(prefix: str) -> None:
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_invalid_arguments_carry_everything_needed_to_debug(prefix: str, stream: bool) -> None:
     bad = Weather.model_construct(location="Oslo", units="kelvin")
-    wire = Wire(prefix).answer_calls([CALLS[0], bad], stream=stream)
+    client: Any = MockProvider(prefix).answer(CALLS[0], bad).client()
     # A plain answer reports every failing call together; a stream stops at the first.
     with pytest.raises(harness.ToolCallError) as info:
-        list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream))
+        list(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream))
     error = info.value if stream else info.value.errors[0]  # type: ignore[attr-defined]
     assert isinstance(error, harness.ToolArgumentsError)
     assert (error.provider, error.tool_name) == (prefix, "Weather")
@@ -265,10 +267,10 @@ def test_invalid_arguments_carry_everything_needed_to_debug(prefix: str, stream:
 
 @pytest.mark.parametrize("prefix", ["openai", "openai-responses"])
 def test_arguments_that_are_not_json(prefix: str) -> None:
-    body = Wire(prefix).provider.write_response(WireAnswer.of(CALLS[:1]), model="m")
+    body = get_provider(prefix).write_response(WireAnswer.of(CALLS[:1]), model="m")
     call = body["choices"][0]["message"]["tool_calls"][0]["function"] if prefix == "openai" else body["output"][0]
     call["arguments"] = '{"location": "Oslo", "units'
-    wire = Wire(prefix).answer_json(body)
+    wire = MockProvider(prefix).answer_body(body)
     with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     (error,) = info.value.errors
@@ -279,7 +281,7 @@ def test_arguments_that_are_not_json(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_no_calls_is_an_error_quoting_the_text(prefix: str) -> None:
-    wire = Wire(prefix).answer_json(text_answer(prefix, "I'd rather chat about the weather."))
+    wire = MockProvider(prefix).answer_body(text_answer(prefix, "I'd rather chat about the weather."))
     with pytest.raises(harness.NoToolCallsError, match="rather chat about the weather") as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     assert info.value.text == "I'd rather chat about the weather."
@@ -287,22 +289,22 @@ def test_no_calls_is_an_error_quoting_the_text(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_truncated_answer_is_incomplete_even_with_calls(prefix: str) -> None:
-    body = with_truncation(prefix, Wire(prefix).provider.write_response(WireAnswer.of(CALLS), model="m"))
-    wire = Wire(prefix).answer_json(body)
+    body = with_truncation(prefix, get_provider(prefix).write_response(WireAnswer.of(CALLS), model="m"))
+    wire = MockProvider(prefix).answer_body(body)
     with pytest.raises(harness.IncompleteResponseError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     assert info.value.calls_seen == 3
 
 
 def test_gemini_malformed_function_call_is_incomplete() -> None:
-    wire = Wire("google").answer_json(text_answer("google", "", finish="MALFORMED_FUNCTION_CALL"))
+    wire = MockProvider("google").answer_body(text_answer("google", "", finish="MALFORMED_FUNCTION_CALL"))
     with pytest.raises(harness.IncompleteResponseError, match="MALFORMED_FUNCTION_CALL"):
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
-    provider = Wire(prefix).provider
+    provider = get_provider(prefix)
     truncated = provider.write_stream(WireAnswer.of(CALLS), model="m")
     cut = {
         "openai": ('"finish_reason":"tool_calls"', '"finish_reason":"length"'),
@@ -316,20 +318,20 @@ def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
             '"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[{',
         )
         truncated = truncated.replace('"incomplete_details":null,"instructions"', '"instructions"')
-    wire = Wire(prefix)
-    wire.answers.append(sse_response(truncated))
+    wire = MockProvider(prefix)
+    wire.answer_chunks([truncated.encode()])
     with pytest.raises(harness.IncompleteResponseError):
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
 
-    empty = Wire(prefix)
-    empty.answers.append(sse_response(provider.write_stream(WireAnswer.of([]), model="m")))
+    empty = MockProvider(prefix)
+    empty.answer_chunks([provider.write_stream(WireAnswer.of([]), model="m").encode()])
     with pytest.raises(harness.NoToolCallsError):
         list(empty.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_every_call_is_validated_before_any_is_handed_out(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([*CALLS, Unrelated(x=1)])
+    wire = MockProvider(prefix).answer(*CALLS, Unrelated(x=1))
     client = wire.client()
     with pytest.raises(harness.ToolCallsFailedError) as info:
         client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
@@ -337,19 +339,19 @@ def test_every_call_is_validated_before_any_is_handed_out(prefix: str) -> None:
 
 
 def test_text_and_thought_parts_beside_calls_are_fine() -> None:
-    body = Wire("google").provider.write_response(WireAnswer.of(CALLS), model="m")
+    body = get_provider("google").write_response(WireAnswer.of(CALLS), model="m")
     parts = body["candidates"][0]["content"]["parts"]
     parts[:0] = [{"text": "thinking...", "thought": True, "thoughtSignature": "c2ln"}, {"text": "Let me look."}]
-    wire = Wire("google").answer_json(body)
+    wire = MockProvider("google").answer_body(body)
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
 
-    body = Wire("anthropic").provider.write_response(WireAnswer.of(CALLS), model="m")
+    body = get_provider("anthropic").write_response(WireAnswer.of(CALLS), model="m")
     body["content"][:0] = [
         {"type": "thinking", "thinking": "hmm", "signature": "c2ln"},
         {"type": "text", "text": "Ok."},
     ]
     body["content"].append({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"q": "x"}})
-    wire = Wire("anthropic").answer_json(body)
+    wire = MockProvider("anthropic").answer_body(body)
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
 
 
@@ -358,7 +360,7 @@ def test_text_and_thought_parts_beside_calls_are_fine() -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_create_with_response_continues_the_conversation(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls(CALLS).answer_calls(CALLS[:1])
+    wire = MockProvider(prefix).answer(*CALLS).answer(*CALLS[:1])
     client = wire.client()
     response = client.create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
     assert [c.name for c in response.calls] == ["Weather", "Weather", "GoogleSearch"]
@@ -406,7 +408,7 @@ def assert_results_sent(prefix: str, body: dict[str, Any], outputs: list[str], e
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_max_retries_reasks_answering_every_call(prefix: str) -> None:
     bad = Weather.model_construct(location="Dallas", units="kelvin")
-    wire = Wire(prefix).answer_calls([CALLS[0], bad, CALLS[2]]).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(CALLS[0], bad, CALLS[2]).answer(*CALLS)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(values) == dumps(CALLS)
     assert len(wire.requests) == 2
@@ -415,7 +417,7 @@ def test_max_retries_reasks_answering_every_call(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", ["openai", "anthropic", "google"])
 def test_retries_run_out(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([Unrelated(x=1)]).answer_calls([Unrelated(x=2)])
+    wire = MockProvider(prefix).answer(Unrelated(x=1)).answer(Unrelated(x=2))
     with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert len(wire.requests) == 2
@@ -424,7 +426,7 @@ def test_retries_run_out(prefix: str) -> None:
 
 
 def test_async_retries() -> None:
-    wire = Wire("anthropic").answer_calls([Unrelated(x=1)]).answer_calls(CALLS)
+    wire = MockProvider("anthropic").answer(Unrelated(x=1)).answer(*CALLS)
     values = run(wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=2))
     assert dumps(values) == dumps(CALLS)
     assert len(wire.requests) == 2
@@ -432,15 +434,17 @@ def test_async_retries() -> None:
 
 def test_stream_with_retries_is_refused() -> None:
     with pytest.raises(ValueError, match="max_retries needs stream=False"):
-        Wire("openai").client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True, max_retries=1)
+        MockProvider("openai").client().create(
+            messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True, max_retries=1
+        )
 
 
 # --- from_provider -----------------------------------------------------------------------------
 
 
 def test_from_provider_builds_the_sdk_client_from_keyword_arguments() -> None:
-    wire = Wire("openai").answer_calls(CALLS)
-    http = httpx2.Client(transport=httpx2.MockTransport(wire._handle))
+    wire = MockProvider("openai").answer(*CALLS)
+    http = httpx2.Client(transport=wire.transport)
     client = harness.from_provider("openai/gpt-4.1-mini", api_key="test-key", http_client=http)
     assert dumps(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)) == dumps(CALLS)
     assert wire.bodies[0]["model"] == "gpt-4.1-mini"
@@ -505,8 +509,8 @@ def test_vertex_streamed_function_call_arguments_are_assembled() -> None:
             event({"name": "Item", "args": {"name": "x", "qty": 1}}, "STOP"),
         ]
     )
-    wire = Wire("vertexai")
-    wire.answers.append(sse_response(text))
+    wire = MockProvider("vertexai")
+    wire.answer_chunks([text.encode()])
     values = wire.client().create(messages=MESSAGES, response_model=Iterable[Order | Item], stream=True)
     expected = [
         Order(customer="Ada", items=[Item(name="pen", qty=2), Item(name="ink", qty=10)], rush=True),
@@ -537,7 +541,7 @@ HISTORY = [
 def test_chat_history_becomes_each_providers_own() -> None:
     bodies = {}
     for prefix in ("openai", "openai-responses", "anthropic", "google"):
-        wire = Wire(prefix).answer_calls(CALLS)
+        wire = MockProvider(prefix).answer(*CALLS)
         wire.client().create(messages=HISTORY, response_model=RESPONSE_MODEL)
         bodies[prefix] = wire.bodies[0]
     assert bodies["openai"]["messages"] == HISTORY
@@ -603,7 +607,7 @@ def test_chat_history_becomes_each_providers_own() -> None:
     ],
 )
 def test_unconvertible_history_names_the_message(prefix: str, messages: list[dict[str, Any]], match: str) -> None:
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     with pytest.raises((TypeError, ValueError), match=match):
         wire.client().create(messages=messages, response_model=RESPONSE_MODEL)
     assert wire.requests == []
@@ -631,7 +635,7 @@ def test_unconvertible_history_names_the_message(prefix: str, messages: list[dic
 def test_malformed_answers_name_the_provider_and_the_problem(
     prefix: str, body: dict[str, Any], error: type[Exception], match: str
 ) -> None:
-    wire = Wire(prefix).answer_json(body)
+    wire = MockProvider(prefix).answer_body(body)
     with pytest.raises(error, match=match) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     assert prefix in str(info.value)
@@ -639,17 +643,17 @@ def test_malformed_answers_name_the_provider_and_the_problem(
 
 def test_responses_stream_without_item_events_still_hands_out_every_call() -> None:
     # Only the closing response.completed event lists the calls: none may be lost.
-    text = Wire("openai-responses").provider.write_stream(WireAnswer.of(CALLS), model="m")
+    text = get_provider("openai-responses").write_stream(WireAnswer.of(CALLS), model="m")
     events = [e for e in text.split("\n\n") if e.strip() and "response.output_item.done" not in e]
-    wire = Wire("openai-responses")
-    wire.answers.append(sse_response("\n\n".join(events) + "\n\n"))
+    wire = MockProvider("openai-responses")
+    wire.answer_chunks([("\n\n".join(events) + "\n\n").encode()])
     assert dumps(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)) == dumps(CALLS)
 
 
 def test_anthropic_strict_tool_limit_is_checked_before_sending() -> None:
     models = [create_model(f"Tool{i}", x=(int, ...)) for i in range(21)]
     response_model: Any = Iterable[Union[tuple(models)]]  # type: ignore[misc]  # noqa: UP007
-    wire = Wire("anthropic")
+    wire = MockProvider("anthropic")
     with pytest.raises(ValueError, match="at most 20 strict tools; response_model has 21"):
         wire.client(strict=True).create(messages=MESSAGES, response_model=response_model)
     assert wire.requests == []
@@ -669,8 +673,8 @@ def test_default_clients_read_the_environment_like_the_sdks(
     prefix: str, key_variable: str, host: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(key_variable, "test-key")
-    wire = Wire(prefix).answer_calls(CALLS)
-    http = httpx2.Client(transport=httpx2.MockTransport(wire._handle))
+    wire = MockProvider(prefix).answer(*CALLS)
+    http = httpx2.Client(transport=wire.transport)
     if prefix in ("google", "vertexai"):
         from google.genai import types
 
@@ -690,7 +694,7 @@ def test_default_clients_read_the_environment_like_the_sdks(
 
 @pytest.mark.parametrize("prefix", ["openai", "anthropic"])
 def test_async_client_that_disagrees_with_the_sdk_client_is_refused(prefix: str) -> None:
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     with pytest.raises(TypeError, match="async_client=True but client is a sync"):
         harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=False), async_client=True)
     with pytest.raises(TypeError, match="async_client=False but client is an async"):
@@ -703,7 +707,9 @@ def test_from_provider_is_typed_by_the_client_it_returns() -> None:
     import openai
 
     # mypy checks these annotations against from_provider's overloads.
-    sync_client: harness.ParallelToolsClient = harness.from_provider("openai/m", client=Wire("openai").sdk_client())
+    sync_client: harness.ParallelToolsClient = harness.from_provider(
+        "openai/m", client=MockProvider("openai").sdk_client()
+    )
     async_openai: harness.AsyncParallelToolsClient = harness.from_provider(
         "openai/m", client=openai.AsyncOpenAI(api_key="test-key")
     )
@@ -711,7 +717,7 @@ def test_from_provider_is_typed_by_the_client_it_returns() -> None:
         "anthropic/m", client=anthropic.AsyncAnthropic(api_key="test-key")
     )
     said: harness.AsyncParallelToolsClient = harness.from_provider(
-        "google/m", client=Wire("google").sdk_client(is_async=True), async_client=True
+        "google/m", client=MockProvider("google").sdk_client(is_async=True), async_client=True
     )
     assert [type(c).__name__ for c in (sync_client, async_openai, async_anthropic, said)] == [
         "ParallelToolsClient",
@@ -721,7 +727,7 @@ def test_from_provider_is_typed_by_the_client_it_returns() -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_tool_result_messages_refuse_a_bare_string(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
     with pytest.raises(TypeError, match="not a single string"):
         response.tool_result_messages("ok")
@@ -729,7 +735,7 @@ def test_tool_result_messages_refuse_a_bare_string(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", ["google", "vertexai"])
 def test_outputs_keyed_by_id_explain_that_gemini_calls_have_none(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
     with pytest.raises(TypeError, match=r"gave these calls no ids.*list of 3 strings"):
         response.tool_result_messages({"a": "1"})
@@ -740,7 +746,7 @@ def test_two_models_of_one_name_are_named_with_their_modules() -> None:
     shipping = create_model("Customer", __module__="shipping", address=(str, ...))
     response_model: Any = Iterable[Union[billing, shipping]]  # type: ignore[valid-type]  # noqa: UP007
     with pytest.raises(harness.ToolNameError, match=r"billing\.Customer and shipping\.Customer"):
-        Wire("openai").client().create(messages=MESSAGES, response_model=response_model)
+        MockProvider("openai").client().create(messages=MESSAGES, response_model=response_model)
 
 
 class Aliased(BaseModel):
@@ -770,15 +776,15 @@ ALIASED = Aliased.model_validate(
 @pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_writers_key_arguments_as_the_schema_declares_them(prefix: str, stream: bool) -> None:
-    wire = Wire(prefix).answer_calls([ALIASED, CALLS[0]], stream=stream)
-    values = list(wire.client().create(messages=MESSAGES, response_model=Iterable[Aliased | Weather], stream=stream))
+    client: Any = MockProvider(prefix).answer(ALIASED, CALLS[0]).client()
+    values = list(client.create(messages=MESSAGES, response_model=Iterable[Aliased | Weather], stream=stream))
     assert values == [ALIASED, CALLS[0]]
     (call, _) = WireAnswer.of([ALIASED, CALLS[0]]).calls
     assert set(json.loads(call.arguments)) == {"plain", "shown", "chosenIn", "bothAlias", "splitIn", "inner"}
 
 
 def test_several_chat_choices_are_refused_before_sending() -> None:
-    wire = Wire("openai")
+    wire = MockProvider("openai")
     with pytest.raises(ValueError, match="n=2 asks for several choices"):
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, n=2)
     assert wire.requests == []

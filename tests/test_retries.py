@@ -9,9 +9,10 @@ import pytest
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 import harness
-from harness import Usage, WireAnswer
+from harness import Usage
+from harness.providers import PREFIXES
+from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, Unrelated, Weather, dumps
-from tests._wire import PREFIXES, Wire
 
 TORONTO, DALLAS, SEARCH = CALLS
 BAD_DALLAS = Weather.model_construct(location="Dallas", units="kelvin")
@@ -47,7 +48,7 @@ def last_user_text(prefix: str, body: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_correction_alone_keeps_the_valid_calls_in_place(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([TORONTO, BAD_DALLAS, SEARCH]).answer_calls([DALLAS])
+    wire = MockProvider(prefix).answer(TORONTO, BAD_DALLAS, SEARCH).answer(DALLAS)
     response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(response.values) == dumps(CALLS)
     assert response.attempts == 2
@@ -58,14 +59,14 @@ def test_a_correction_alone_keeps_the_valid_calls_in_place(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", ["openai", "anthropic", "google"])
 def test_a_model_that_repeats_everything_gets_each_call_once(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([TORONTO, BAD_DALLAS, SEARCH]).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(TORONTO, BAD_DALLAS, SEARCH).answer(*CALLS)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(values) == dumps(CALLS)
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_an_unknown_tool_is_answered_with_the_tools_that_exist(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([Unrelated(x=1), TORONTO]).answer_calls([SEARCH])
+    wire = MockProvider(prefix).answer(Unrelated(x=1), TORONTO).answer(SEARCH)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(values) == dumps([SEARCH, TORONTO])
     unknown, _ = tool_results(prefix, wire.bodies[1])
@@ -74,20 +75,20 @@ def test_an_unknown_tool_is_answered_with_the_tools_that_exist(prefix: str) -> N
 
 
 def test_corrections_of_one_tool_fill_its_failed_calls_in_order() -> None:
-    wire = Wire("anthropic").answer_calls([BAD_TORONTO, SEARCH, BAD_DALLAS]).answer_calls([TORONTO, DALLAS])
+    wire = MockProvider("anthropic").answer(BAD_TORONTO, SEARCH, BAD_DALLAS).answer(TORONTO, DALLAS)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(values) == dumps([TORONTO, SEARCH, DALLAS])
 
 
 def test_a_correction_that_fails_again_is_asked_for_again() -> None:
-    wire = Wire("openai").answer_calls([TORONTO, BAD_DALLAS]).answer_calls([BAD_DALLAS]).answer_calls([DALLAS])
+    wire = MockProvider("openai").answer(TORONTO, BAD_DALLAS).answer(BAD_DALLAS).answer(DALLAS)
     response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=2)
     assert dumps(response.values) == dumps([TORONTO, DALLAS])
     assert response.attempts == 3
 
 
 def test_failed_calls_the_model_did_not_retry_are_named_again() -> None:
-    wire = Wire("openai").answer_calls([BAD_TORONTO, BAD_DALLAS]).answer_calls([TORONTO]).answer_calls([DALLAS])
+    wire = MockProvider("openai").answer(BAD_TORONTO, BAD_DALLAS).answer(TORONTO).answer(DALLAS)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=2)
     assert dumps(values) == dumps([TORONTO, DALLAS])
     (reminder,) = tool_results("openai", wire.bodies[2])
@@ -96,7 +97,7 @@ def test_failed_calls_the_model_did_not_retry_are_named_again() -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_every_failure_is_reported_after_the_last_attempt(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([BAD_TORONTO, SEARCH, BAD_DALLAS]).answer_calls([BAD_TORONTO, BAD_DALLAS])
+    wire = MockProvider(prefix).answer(BAD_TORONTO, SEARCH, BAD_DALLAS).answer(BAD_TORONTO, BAD_DALLAS)
     with pytest.raises(harness.ToolCallsFailedError) as info:
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     error = info.value
@@ -112,7 +113,7 @@ def test_every_failure_is_reported_after_the_last_attempt(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_text_only_answer_is_asked_again(prefix: str) -> None:
-    wire = Wire(prefix).answer(WireAnswer(text="Sure, let me think.")).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(text="Sure, let me think.").answer(*CALLS)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(values) == dumps(CALLS)
     asked = last_user_text(prefix, wire.bodies[1])
@@ -121,7 +122,7 @@ def test_a_text_only_answer_is_asked_again(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", ["openai", "google"])
 def test_text_only_after_the_last_retry_is_no_tool_calls(prefix: str) -> None:
-    wire = Wire(prefix).answer(WireAnswer(text="No.")).answer(WireAnswer(text="Still no."))
+    wire = MockProvider(prefix).answer(text="No.").answer(text="Still no.")
     with pytest.raises(harness.NoToolCallsError, match="Still no"):
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert len(wire.requests) == 2
@@ -129,9 +130,9 @@ def test_text_only_after_the_last_retry_is_no_tool_calls(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_usage_of_the_last_attempt_and_of_all(prefix: str) -> None:
-    wire = Wire(prefix)
-    wire.answer(WireAnswer.of([TORONTO, BAD_DALLAS], usage=Usage(10, 4, 14)))
-    wire.answer(WireAnswer.of([DALLAS], usage=Usage(30, 2, 32)))
+    wire = MockProvider(prefix)
+    wire.answer(TORONTO, BAD_DALLAS, usage=Usage(10, 4, 14))
+    wire.answer(DALLAS, usage=Usage(30, 2, 32))
     response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     assert response.usage is not None and response.total_usage is not None
     last, total = response.usage, response.total_usage
@@ -142,7 +143,7 @@ def test_usage_of_the_last_attempt_and_of_all(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_results_after_a_retry_answer_every_kept_call(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls([TORONTO, BAD_DALLAS, SEARCH]).answer_calls([DALLAS]).answer_calls([SEARCH])
+    wire = MockProvider(prefix).answer(TORONTO, BAD_DALLAS, SEARCH).answer(DALLAS).answer(SEARCH)
     client = wire.client()
     response = client.create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=1)
     history = [*MESSAGES, *response.tool_result_messages(["12C", "30F", "Kansas City"])]
@@ -168,7 +169,7 @@ class City(BaseModel):
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_validation_context_reaches_validators(stream: bool) -> None:
     oslo = City.model_construct(name="Oslo")  # the validator needs a context to pass
-    wire = Wire("openai").answer_calls([oslo], stream=stream).answer_calls([oslo], stream=stream)
+    wire = MockProvider("openai").answer(oslo).answer(oslo)
     client = wire.client()
     kwargs: dict[str, Any] = {"messages": MESSAGES, "response_model": list[City], "stream": stream}
     assert list(client.create(**kwargs, validation_context={"cities": {"Oslo"}})) == [oslo]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-import httpx2
 import pytest
 from pydantic import BaseModel
 
 import harness
 from harness import Usage, WireAnswer, WireCall
+from harness.providers import PREFIXES, get_provider
+from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
-from tests._wire import PREFIXES, Wire, sse_response
 
 # The event that opens the second call, in each provider's stream as the writers number calls.
 SECOND_CALL_OPENS = {
@@ -28,7 +28,7 @@ SECOND_CALL_OPENS = {
 
 def events_of(prefix: str, answer: WireAnswer) -> list[str]:
     """The answer's stream as separate SSE events, in order."""
-    text = Wire(prefix).provider.write_stream(answer, model="m")
+    text = get_provider(prefix).write_stream(answer, model="m")
     return [event + "\n\n" for event in text.split("\n\n") if event.strip()]
 
 
@@ -40,8 +40,8 @@ def cut_before_second_call(prefix: str) -> str:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_stream_cut_before_its_end_hands_out_what_was_complete_then_raises(prefix: str) -> None:
-    wire = Wire(prefix)
-    wire.answers.append(sse_response(cut_before_second_call(prefix)))
+    wire = MockProvider(prefix)
+    wire.answer_chunks([cut_before_second_call(prefix).encode()])
     stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
     assert dumps([next(stream)]) == dumps(CALLS[:1])
     with pytest.raises(harness.IncompleteResponseError, match="ended before its finish event") as info:
@@ -52,8 +52,8 @@ def test_a_stream_cut_before_its_end_hands_out_what_was_complete_then_raises(pre
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_an_async_stream_cut_before_its_end_raises(prefix: str) -> None:
-    wire = Wire(prefix)
-    wire.answers.append(sse_response(cut_before_second_call(prefix)))
+    wire = MockProvider(prefix)
+    wire.answer_chunks([cut_before_second_call(prefix).encode()])
 
     async def consume() -> list[BaseModel]:
         got = []
@@ -72,8 +72,8 @@ def test_a_cut_inside_arguments_is_incomplete_not_bad_json(prefix: str) -> None:
     events = events_of(prefix, WireAnswer.of(CALLS))
     opening = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[prefix] in event)
     # The opening of the second call and the first half of its arguments, then nothing.
-    wire = Wire(prefix)
-    wire.answers.append(sse_response("".join(events[: opening + 2])))
+    wire = MockProvider(prefix)
+    wire.answer_chunks(["".join(events[: opening + 2]).encode()])
     with pytest.raises(harness.IncompleteResponseError) as info:
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
     assert info.value.calls_seen == 1
@@ -117,7 +117,7 @@ def test_interleaved_chat_deltas_are_assembled_by_index_and_handed_out_when_comp
             sent.append(i)
             yield chunk.encode()
 
-    wire = Wire("openai").answer_chunks(body())
+    wire = MockProvider("openai").answer_chunks(body())
     stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
     first = next(stream)
     assert dumps([first]) == dumps(CALLS[1:2])
@@ -130,16 +130,16 @@ def test_interleaved_calls_without_arguments_end_with_the_stream() -> None:
         pass
 
     chunks = [chat_chunk(fragment(0, "", name="Ping")), chat_chunk(fragment(1, "", name="Ping"))]
-    wire = Wire("openai")
-    wire.answers.append(sse_response("".join([*chunks, chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"])))
+    wire = MockProvider("openai")
+    wire.answer_chunks(["".join([*chunks, chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"]).encode()])
     values = list(wire.client().create(messages=MESSAGES, response_model=Iterable[Ping], stream=True))
     assert values == [Ping(), Ping()]
 
 
 def test_arguments_after_a_closed_object_are_malformed() -> None:
     chunks = [chat_chunk(fragment(0, '{"query": "a"}', name="GoogleSearch")), chat_chunk(fragment(0, '{"x": 1}'))]
-    wire = Wire("openai")
-    wire.answers.append(sse_response("".join([*chunks, chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"])))
+    wire = MockProvider("openai")
+    wire.answer_chunks(["".join([*chunks, chat_chunk({}, "tool_calls"), "data: [DONE]\n\n"]).encode()])
     stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
     with pytest.raises(harness.MalformedResponseError, match="after its JSON object closed"):
         list(stream)
@@ -147,17 +147,17 @@ def test_arguments_after_a_closed_object_are_malformed() -> None:
 
 def test_a_streamed_chat_refusal_is_quoted() -> None:
     chunks = [chat_chunk({"role": "assistant", "refusal": "I can't "}), chat_chunk({"refusal": "help with that."})]
-    wire = Wire("openai")
-    wire.answers.append(sse_response("".join([*chunks, chat_chunk({}, "stop"), "data: [DONE]\n\n"])))
+    wire = MockProvider("openai")
+    wire.answer_chunks(["".join([*chunks, chat_chunk({}, "stop"), "data: [DONE]\n\n"]).encode()])
     with pytest.raises(harness.NoToolCallsError, match="I can't help with that") as info:
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
     assert info.value.text == "I can't help with that."
 
 
 def test_a_plain_chat_refusal_is_quoted() -> None:
-    body = Wire("openai").provider.write_response(WireAnswer(), model="m")
+    body = get_provider("openai").write_response(WireAnswer(), model="m")
     body["choices"][0]["message"]["refusal"] = "I can't help with that."
-    wire = Wire("openai").answer_json(body)
+    wire = MockProvider("openai").answer_body(body)
     with pytest.raises(harness.NoToolCallsError, match="I can't help with that"):
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
 
@@ -165,7 +165,9 @@ def test_a_plain_chat_refusal_is_quoted() -> None:
 # --- leaving early releases the response -------------------------------------------------------
 
 
-class TrackedBody(httpx2.SyncByteStream):
+class TrackedBody:
+    """Stream chunks that note whether the response carrying them was closed."""
+
     def __init__(self, events: list[str]) -> None:
         self.events = events
         self.closed = False
@@ -178,29 +180,11 @@ class TrackedBody(httpx2.SyncByteStream):
         self.closed = True
 
 
-class AsyncTrackedBody(httpx2.AsyncByteStream):
-    def __init__(self, events: list[str]) -> None:
-        self.events = events
-        self.closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for event in self.events:
-            yield event.encode()
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
-def tracked_response(stream: httpx2.SyncByteStream | httpx2.AsyncByteStream) -> httpx2.Response:
-    return httpx2.Response(200, stream=stream, headers={"content-type": "text/event-stream"})
-
-
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_leaving_a_stream_early_releases_the_response(prefix: str) -> None:
     for leave in ("with", "close"):
         body = TrackedBody(events_of(prefix, WireAnswer.of(CALLS)))
-        wire = Wire(prefix)
-        wire.answers.append(tracked_response(body))
+        wire = MockProvider(prefix).answer_chunks(body)
         stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
         if leave == "with":
             with stream as values:
@@ -213,9 +197,8 @@ def test_leaving_a_stream_early_releases_the_response(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_leaving_an_async_stream_early_releases_the_response(prefix: str) -> None:
-    body = AsyncTrackedBody(events_of(prefix, WireAnswer.of(CALLS)))
-    wire = Wire(prefix)
-    wire.answers.append(tracked_response(body))
+    body = TrackedBody(events_of(prefix, WireAnswer.of(CALLS)))
+    wire = MockProvider(prefix).answer_chunks(body)
 
     async def first_only() -> BaseModel:
         stream = wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
@@ -234,7 +217,7 @@ def test_leaving_an_async_stream_early_releases_the_response(prefix: str) -> Non
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_stream_reports_usage_once_complete(prefix: str) -> None:
-    wire = Wire(prefix).answer(WireAnswer.of(CALLS, usage=Usage(11, 7, 18)), stream=True)
+    wire = MockProvider(prefix).answer(*CALLS, usage=Usage(11, 7, 18))
     stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
     assert stream.usage is None
     assert dumps(stream) == dumps(CALLS)
@@ -247,7 +230,7 @@ def test_a_stream_reports_usage_once_complete(prefix: str) -> None:
 
 
 def test_the_callers_stream_options_win() -> None:
-    wire = Wire("openai").answer(WireAnswer.of(CALLS), stream=True)
+    wire = MockProvider("openai").answer(*CALLS)
     client = wire.client()
     list(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True, stream_options=None))
     assert wire.bodies[0].get("stream_options") is None
@@ -257,7 +240,7 @@ def test_the_callers_stream_options_win() -> None:
 def test_raw_arguments_and_text_are_written_as_given(prefix: str) -> None:
     """The writers take wire-level content: arguments pydantic rejects reach the client unchanged."""
     answer = WireAnswer(calls=[WireCall("Weather", '{"location": "Oslo", "units": "kelvin"}')], text="Let me see.")
-    wire = Wire(prefix).answer(answer, stream=True)
+    wire = MockProvider(prefix).answer_wire(answer)
     with pytest.raises(harness.ToolArgumentsError) as info:
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
     raw = info.value.raw_arguments

@@ -9,14 +9,15 @@ import pytest
 from pydantic import BaseModel
 
 import harness
+from harness.providers import get_provider
 from harness.providers._base import Usage, WireAnswer, sse
+from harness.testing import MockProvider
 from tests._seed import CALLS, PNG, RESPONSE_MODEL, USER, dumps
-from tests._wire import Wire, sse_response
 
 
 def sent(messages: list[Any], **options: Any) -> dict[str, Any]:
     """The request body the SDK sends for ``messages``."""
-    wire = Wire("anthropic").answer_calls(CALLS)
+    wire = MockProvider("anthropic").answer(*CALLS)
     wire.client().create(messages=messages, response_model=RESPONSE_MODEL, **options)
     return wire.bodies[0]
 
@@ -56,7 +57,7 @@ def test_string_system_messages_stay_one_joined_string() -> None:
 
 def test_a_system_message_with_an_image_is_refused_before_sending() -> None:
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
-    wire = Wire("anthropic")
+    wire = MockProvider("anthropic")
     with pytest.raises(TypeError, match=r"messages\[0\]: expected text"):
         wire.client().create(
             messages=[{"role": "system", "content": [{"type": "text", "text": "hi"}, image]}, USER],
@@ -75,8 +76,9 @@ def test_default_max_tokens_without_thinking() -> None:
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_default_max_tokens_exceeds_the_thinking_budget(stream: bool) -> None:
     thinking = {"type": "enabled", "budget_tokens": 10_000}
-    wire = Wire("anthropic").answer_calls(CALLS, stream=stream)
-    result = wire.client().create(messages=[USER], response_model=RESPONSE_MODEL, thinking=thinking, stream=stream)
+    wire = MockProvider("anthropic").answer(*CALLS)
+    client = wire.client()
+    result = client.create(messages=[USER], response_model=RESPONSE_MODEL, thinking=thinking, stream=stream)
     assert dumps(result) == dumps(CALLS)
     body = wire.bodies[0]
     assert body["max_tokens"] == 10_000 + 4096
@@ -92,7 +94,7 @@ def test_caller_max_tokens_above_the_budget_is_kept() -> None:
 @pytest.mark.parametrize("max_tokens", [1024, 1000])
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_caller_max_tokens_not_above_the_budget_is_refused_before_sending(max_tokens: int, stream: bool) -> None:
-    wire = Wire("anthropic")
+    wire = MockProvider("anthropic")
     client = wire.client()
     thinking = {"type": "enabled", "budget_tokens": 1024}
     with pytest.raises(ValueError, match=rf"max_tokens={max_tokens} .*budget_tokens=1024"):
@@ -161,7 +163,7 @@ def test_anthropic_native_content_passes_through_unchanged() -> None:
 
 
 def test_a_data_url_that_is_not_base64_is_refused_naming_the_message() -> None:
-    wire = Wire("anthropic")
+    wire = MockProvider("anthropic")
     image = {"type": "image_url", "image_url": {"url": "data:image/svg+xml,<svg/>"}}
     with pytest.raises(ValueError, match=r"messages\[1\]\.content\[0\]: only base64 data URLs"):
         wire.client().create(messages=[USER, {"role": "user", "content": [image]}], response_model=RESPONSE_MODEL)
@@ -172,15 +174,15 @@ def test_a_data_url_that_is_not_base64_is_refused_naming_the_message() -> None:
 
 
 def call_events() -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = Wire("anthropic").provider.write_events(
+    events: list[dict[str, Any]] = get_provider("anthropic").write_events(
         WireAnswer.of(CALLS, usage=Usage(11, 7)), model="m"
     )
     return events
 
 
-def stream_of(events: list[dict[str, Any]]) -> Wire:
-    wire = Wire("anthropic")
-    wire.answers.append(sse_response(sse(events, named=True)))
+def stream_of(events: list[dict[str, Any]]) -> MockProvider:
+    wire = MockProvider("anthropic")
+    wire.answer_chunks([sse(events, named=True).encode()])
     return wire
 
 
@@ -243,7 +245,7 @@ def test_an_async_stream_cut_inside_a_call_is_incomplete() -> None:
 
 
 def test_usage_of_a_plain_answer() -> None:
-    wire = Wire("anthropic").answer(WireAnswer.of(CALLS, usage=Usage(input_tokens=11, output_tokens=7)))
+    wire = MockProvider("anthropic").answer(*CALLS, usage=Usage(input_tokens=11, output_tokens=7))
     response = wire.client().create_with_response(messages=[USER], response_model=RESPONSE_MODEL)
     assert response.usage == Usage(11, 7, 18)
     assert response.total_usage == Usage(11, 7, 18)
@@ -252,7 +254,7 @@ def test_usage_of_a_plain_answer() -> None:
 
 
 def test_usage_of_a_stream_joins_message_start_and_message_delta() -> None:
-    wire = Wire("anthropic").answer(WireAnswer.of(CALLS, usage=Usage(11, 7)), stream=True)
+    wire = MockProvider("anthropic").answer(*CALLS, usage=Usage(11, 7))
     stream = wire.client().create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
     assert stream.usage is None
     assert dumps(stream) == dumps(CALLS)
@@ -271,7 +273,7 @@ def test_stream_usage_takes_input_tokens_from_message_delta_when_it_carries_them
 
 
 def test_async_stream_usage() -> None:
-    wire = Wire("anthropic").answer(WireAnswer.of(CALLS, usage=Usage(5, 3)), stream=True)
+    wire = MockProvider("anthropic").answer(*CALLS, usage=Usage(5, 3))
 
     async def consume() -> Usage | None:
         stream = wire.client(is_async=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
@@ -283,10 +285,10 @@ def test_async_stream_usage() -> None:
 
 
 def test_input_usage_counts_cached_tokens_as_the_other_providers_do() -> None:
-    body = Wire("anthropic").provider.write_response(WireAnswer.of(CALLS), model="m")
+    body = get_provider("anthropic").write_response(WireAnswer.of(CALLS), model="m")
     body["usage"] = {"input_tokens": 5, "cache_creation_input_tokens": 100, "cache_read_input_tokens": 20}
     body["usage"]["output_tokens"] = 7
-    wire = Wire("anthropic").answer_json(body)
+    wire = MockProvider("anthropic").answer_body(body)
     usage = wire.client().create_with_response(messages=[USER], response_model=RESPONSE_MODEL).usage
     assert usage is not None
     assert (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (125, 7, 132)

@@ -13,9 +13,10 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_snake
 
 import harness
+from harness.providers import get_provider
 from harness.providers._base import Usage, WireAnswer
+from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
-from tests._wire import Wire, sse_response
 
 GOOGLE = ["google", "vertexai"]
 
@@ -47,7 +48,7 @@ def declared_names(body: dict[str, Any]) -> list[str]:
     ids=["typed", "snake", "camel"],
 )
 def test_caller_config_keeps_tools_forced_mode_and_system_prompt(prefix: str, config: Any) -> None:
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     values = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, config=config)
     assert dumps(values) == dumps(CALLS)
     body = wire.bodies[0]
@@ -58,7 +59,7 @@ def test_caller_config_keeps_tools_forced_mode_and_system_prompt(prefix: str, co
 
 
 def test_typed_config_works_on_the_async_client() -> None:
-    wire = Wire("google").answer_calls(CALLS)
+    wire = MockProvider("google").answer(*CALLS)
     client = wire.client(is_async=True)
     config = types.GenerateContentConfig(temperature=0.2)
     values = asyncio.run(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, config=config))
@@ -68,7 +69,7 @@ def test_typed_config_works_on_the_async_client() -> None:
 
 
 def test_top_level_config_kwargs_win_over_config() -> None:
-    wire = Wire("google").answer_calls(CALLS)
+    wire = MockProvider("google").answer(*CALLS)
     config = types.GenerateContentConfig(temperature=0.2, top_p=0.5)
     wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, config=config, temperature=0.9)
     assert wire.bodies[0]["generationConfig"] == {"temperature": 0.9, "topP": 0.5}
@@ -101,7 +102,7 @@ def test_top_level_config_kwargs_win_over_config() -> None:
     ids=["typed-auto", "camel-auto", "typed-allowed-subset", "dict-validated", "typed-retrieval"],
 )
 def test_caller_tool_config_merges_field_by_field(prefix: str, tool_config: Any, sent: dict[str, Any]) -> None:
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     config = types.GenerateContentConfig(temperature=0.2, tool_config=tool_config)
     wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, config=config)
     assert snake(wire.bodies[0]["toolConfig"]) == sent
@@ -154,7 +155,7 @@ def test_caller_tool_config_merges_field_by_field(prefix: str, tool_config: Any,
     ],
 )
 def test_conflicting_config_is_refused_before_sending(prefix: str, options: dict[str, Any], match: str) -> None:
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     with pytest.raises(ValueError, match=match):
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, **options)
     assert wire.requests == []
@@ -162,7 +163,7 @@ def test_conflicting_config_is_refused_before_sending(prefix: str, options: dict
 
 @pytest.mark.parametrize("prefix", GOOGLE)
 def test_system_instruction_in_config_without_a_system_message(prefix: str) -> None:
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     config = types.GenerateContentConfig(system_instruction="Be brief.")
     wire.client().create(messages=MESSAGES[1:], response_model=RESPONSE_MODEL, config=config)
     assert wire.bodies[0]["systemInstruction"]["parts"] == [{"text": "Be brief."}]
@@ -175,10 +176,10 @@ def test_system_instruction_in_config_without_a_system_message(prefix: str) -> N
 @pytest.mark.parametrize("prefix", GOOGLE)
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_per_call_model_is_sent_to_that_models_url(prefix: str, stream: bool) -> None:
-    wire = Wire(prefix).answer_calls(CALLS, stream=stream).answer_calls(CALLS, stream=stream)
-    client = wire.client(model="gemini-default")
+    wire = MockProvider(f"{prefix}/gemini-default").answer(*CALLS).answer(*CALLS)
+    client = wire.client()
     for model in ("gemini-other", None):
-        options = {"model": model} if model else {}
+        options: dict[str, Any] = {"model": model} if model else {}
         values = client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream, **options)
         assert dumps(values) == dumps(CALLS)
     method = "streamGenerateContent" if stream else "generateContent"
@@ -186,8 +187,8 @@ def test_per_call_model_is_sent_to_that_models_url(prefix: str, stream: bool) ->
     assert other.endswith(f"/models/gemini-other:{method}")
     assert default.endswith(f"/models/gemini-default:{method}")
     if prefix == "vertexai":
-        assert wire.requests[0].url.host == "aiplatform.googleapis.com"
-        assert "/publishers/google/models/gemini-other" in other
+        assert wire.requests[0].url.host == "us-central1-aiplatform.googleapis.com"
+        assert "/locations/us-central1/publishers/google/models/gemini-other" in other
     else:
         assert wire.requests[0].url.host == "generativelanguage.googleapis.com"
 
@@ -220,7 +221,7 @@ def test_image_parts_become_inline_data_and_file_data(prefix: str) -> None:
             ],
         },
     ]
-    wire = Wire(prefix).answer_calls(CALLS)
+    wire = MockProvider(prefix).answer(*CALLS)
     assert dumps(wire.client().create(messages=messages, response_model=RESPONSE_MODEL)) == dumps(CALLS)
     body = wire.bodies[0]
     (content,) = body["contents"]
@@ -260,7 +261,7 @@ def test_image_parts_beside_an_earlier_tool_exchange() -> None:
         },
         {"role": "tool", "tool_call_id": "c1", "content": "3C"},
     ]
-    wire = Wire("google").answer_calls(CALLS)
+    wire = MockProvider("google").answer(*CALLS)
     wire.client().create(messages=history, response_model=RESPONSE_MODEL)
     assert snake(wire.bodies[0]["contents"]) == [
         {
@@ -291,7 +292,7 @@ def test_image_parts_beside_an_earlier_tool_exchange() -> None:
     ids=["bad-base64", "not-base64", "unknown-part"],
 )
 def test_unconvertible_image_parts_name_the_part(content: list[Any], error: type[Exception], match: str) -> None:
-    wire = Wire("google")
+    wire = MockProvider("google")
     with pytest.raises(error, match=match):
         wire.client().create(messages=[{"role": "user", "content": content}], response_model=RESPONSE_MODEL)
     assert wire.requests == []
@@ -346,8 +347,9 @@ def test_cycle_through_one_omittable_field_is_accepted(prefix: str, stream: bool
         Section(title="a", body=Body(text="x")),
         Section(title="b", body=Body(text="y", subsection=Section(title="c", body=Body(text="z")))),
     ]
-    wire = Wire(prefix).answer_calls(sections, stream=stream)
-    values = wire.client().create(messages=MESSAGES, response_model=Iterable[Section], stream=stream)
+    wire = MockProvider(prefix).answer(*sections)
+    client = wire.client()
+    values = client.create(messages=MESSAGES, response_model=Iterable[Section], stream=stream)
     assert dumps(values) == dumps(sections)
     schema = wire.bodies[0]["tools"][0]["functionDeclarations"][0]["parameters_json_schema"]
     assert schema["required"] == ["title", "body"]
@@ -367,7 +369,7 @@ def test_cycle_through_one_omittable_field_is_accepted(prefix: str, stream: bool
     ids=["required-self", "nullable-self", "required-list", "mutual", "nested"],
 )
 def test_cycle_of_required_fields_only_is_refused(prefix: str, model: type[BaseModel], path: str) -> None:
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     with pytest.raises(harness.UnsupportedSchemaError) as info:
         wire.client().create(messages=MESSAGES, response_model=Iterable[model])  # type: ignore[valid-type]
     assert wire.requests == []
@@ -379,9 +381,9 @@ def test_cycle_of_required_fields_only_is_refused(prefix: str, model: type[BaseM
 
 def test_other_providers_keep_their_recursion_rules() -> None:
     sections = [Section(title="a", body=Body(text="x", subsection=Section(title="b", body=Body(text="y"))))]
-    wire = Wire("openai").answer_calls(sections)
+    wire = MockProvider("openai").answer(*sections)
     assert dumps(wire.client().create(messages=MESSAGES, response_model=Iterable[Section])) == dumps(sections)
-    strict = Wire("anthropic")
+    strict = MockProvider("anthropic")
     with pytest.raises(harness.UnsupportedSchemaError, match="recursive model"):
         strict.client(strict=True).create(messages=MESSAGES, response_model=Iterable[Section])
     assert strict.requests == []
@@ -392,7 +394,7 @@ def test_other_providers_keep_their_recursion_rules() -> None:
 
 def cut_after_first_call(prefix: str) -> str:
     """The stream of three calls, cut after the chunk carrying the first: no chunk has a finishReason."""
-    text: str = Wire(prefix).provider.write_stream(WireAnswer.of(CALLS), model="m")
+    text: str = get_provider(prefix).write_stream(WireAnswer.of(CALLS), model="m")
     events = [e for e in text.split("\n\n") if e.strip()]
     assert len(events) == 4 and "finishReason" in events[-1] and "finishReason" not in events[0]
     return events[0] + "\n\n"
@@ -400,8 +402,8 @@ def cut_after_first_call(prefix: str) -> str:
 
 @pytest.mark.parametrize("prefix", GOOGLE)
 def test_stream_cut_before_its_finish_chunk_is_incomplete(prefix: str) -> None:
-    wire = Wire(prefix)
-    wire.answers.append(sse_response(cut_after_first_call(prefix)))
+    wire = MockProvider(prefix)
+    wire.answer_chunks([cut_after_first_call(prefix).encode()])
     stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
     assert dumps([next(stream)]) == dumps(CALLS[:1])
     with pytest.raises(harness.IncompleteResponseError) as info:
@@ -412,8 +414,8 @@ def test_stream_cut_before_its_finish_chunk_is_incomplete(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", GOOGLE)
 def test_async_stream_cut_before_its_finish_chunk_is_incomplete(prefix: str) -> None:
-    wire = Wire(prefix)
-    wire.answers.append(sse_response(cut_after_first_call(prefix)))
+    wire = MockProvider(prefix)
+    wire.answer_chunks([cut_after_first_call(prefix).encode()])
     client = wire.client(is_async=True)
 
     async def read() -> tuple[list[BaseModel], BaseException | None]:
@@ -433,7 +435,7 @@ def test_async_stream_cut_before_its_finish_chunk_is_incomplete(prefix: str) -> 
 
 @pytest.mark.parametrize("prefix", GOOGLE)
 def test_usage_is_read_from_a_plain_answer(prefix: str) -> None:
-    wire = Wire(prefix).answer(WireAnswer.of(CALLS, usage=Usage(3, 5, 8)))
+    wire = MockProvider(prefix).answer(*CALLS, usage=Usage(3, 5, 8))
     response = wire.client().create_with_response(messages=MESSAGES, response_model=RESPONSE_MODEL)
     assert dumps(response.values) == dumps(CALLS)
     assert response.usage is not None
@@ -444,7 +446,7 @@ def test_usage_is_read_from_a_plain_answer(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", GOOGLE)
 def test_usage_is_read_from_a_whole_stream(prefix: str) -> None:
-    wire = Wire(prefix).answer(WireAnswer.of(CALLS, usage=Usage(3, 5, 8)), stream=True)
+    wire = MockProvider(prefix).answer(*CALLS, usage=Usage(3, 5, 8))
     stream = wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
     assert dumps(stream) == dumps(CALLS)
     assert stream.usage is not None
@@ -453,7 +455,7 @@ def test_usage_is_read_from_a_whole_stream(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", ["google", "vertexai"])
 def test_several_candidates_are_refused_before_sending(prefix: str) -> None:
-    wire = Wire(prefix)
+    wire = MockProvider(prefix)
     config = types.GenerateContentConfig(candidate_count=2)
     with pytest.raises(ValueError, match="candidate_count=2 asks for several candidates"):
         wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, config=config)

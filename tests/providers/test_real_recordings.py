@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import ssl
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,14 +21,12 @@ from pathlib import Path
 from typing import Any, Union
 from urllib.parse import urlsplit
 
-import anthropic
 import httpx2
-import openai
 import pydantic
 import pytest
-from google import genai
 
 import harness
+from harness.testing import sdk_client
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "real-recordings"
 RECORDING_FILES = sorted(RECORDINGS.rglob("*.json"))
@@ -37,8 +34,6 @@ RECORDING_FILES = sorted(RECORDINGS.rglob("*.json"))
 FOLDERS = ("openai", "openai-responses", "anthropic", "google", "vertexai")
 #: Folders the data set has today (all of them); losing one means the test data shrank.
 REQUIRED_FOLDERS = FOLDERS
-API_KEY = "test-key"
-NO_CERTIFICATES = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 # The SDKs warn about retired model names found in old recordings; that is not what is tested here.
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 
@@ -311,23 +306,6 @@ def mock_transport(rec: Recording, seen: list[httpx2.Request]) -> httpx2.MockTra
     return httpx2.MockTransport(handler)
 
 
-def sdk_client(folder: str, transport: httpx2.MockTransport, *, is_async: bool) -> Any:
-    http: Any = httpx2.AsyncClient(transport=transport) if is_async else httpx2.Client(transport=transport)
-    if folder in ("openai", "openai-responses"):
-        return (openai.AsyncOpenAI if is_async else openai.OpenAI)(api_key=API_KEY, http_client=http, max_retries=0)
-    if folder == "anthropic":
-        cls = anthropic.AsyncAnthropic if is_async else anthropic.Anthropic
-        return cls(api_key=API_KEY, http_client=http, max_retries=0)
-    # genai builds whichever of its two clients it is not given, and an SSL context for websockets, each
-    # loading CA certificates (slow): give it both clients and a context that never connects anywhere.
-    sync_http = httpx2.Client(transport=transport) if is_async else http
-    async_http = http if is_async else httpx2.AsyncClient(transport=transport)
-    options = genai.types.HttpOptions(
-        httpx_client=sync_http, httpx_async_client=async_http, async_client_args={"ssl": NO_CERTIFICATES}
-    )
-    return genai.Client(vertexai=folder == "vertexai", api_key=API_KEY, http_options=options)
-
-
 @dataclass
 class Outcome:
     """What harness handed back: the values, and (name, id) per call when the answer was not streamed."""
@@ -363,14 +341,14 @@ def ask(
 
     async def in_loop() -> Outcome:
         # Built inside the loop: async clients belong to the loop that uses them.
-        sdk = sdk_client(rec.folder, mock_transport(rec, seen), is_async=True)
+        sdk = sdk_client(rec.folder, transport=mock_transport(rec, seen), is_async=True)
         return await _ask_async(
             harness.from_provider(rec.spec, client=sdk, async_client=True), response_model, rec.streamed
         )
 
     if is_async:
         return asyncio.run(in_loop())
-    sdk = sdk_client(rec.folder, mock_transport(rec, seen), is_async=False)
+    sdk = sdk_client(rec.folder, transport=mock_transport(rec, seen))
     return _ask_sync(harness.from_provider(rec.spec, client=sdk), response_model, rec.streamed)
 
 

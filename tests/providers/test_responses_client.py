@@ -10,16 +10,17 @@ import pytest
 from pydantic import BaseModel
 
 import harness
+from harness.providers import get_provider
 from harness.providers._base import Usage, WireAnswer, sse
+from harness.testing import MockProvider
 from tests._seed import CALLS, PNG, RESPONSE_MODEL, USER, Weather, dumps
-from tests._wire import Wire, sse_response
 
 SERVER_ERROR = {"code": "server_error", "message": "The server had an error while processing your request."}
 REFUSAL = "I'm sorry, I can't help with that."
 
 
 def provider() -> Any:
-    return Wire("openai-responses").provider
+    return get_provider("openai-responses")
 
 
 def body_of(answer: WireAnswer) -> dict[str, Any]:
@@ -32,12 +33,12 @@ def events_of(answer: WireAnswer) -> list[dict[str, Any]]:
     return result
 
 
-def stream_of(events: list[dict[str, Any]]) -> Wire:
+def stream_of(events: list[dict[str, Any]]) -> MockProvider:
     """A wire serving ``events`` as one stream, numbered in order as the API numbers them."""
     for number, event in enumerate(events):
         event["sequence_number"] = number
-    wire = Wire("openai-responses")
-    wire.answers.append(sse_response(sse(events, named=True)))
+    wire = MockProvider("openai-responses")
+    wire.answer_chunks([sse(events, named=True).encode()])
     return wire
 
 
@@ -47,7 +48,7 @@ def through(events: list[dict[str, Any]], kind: str, output_index: int) -> list[
     return events[: end + 1]
 
 
-def consume(wire: Wire) -> tuple[list[BaseModel], BaseException]:
+def consume(wire: MockProvider) -> tuple[list[BaseModel], BaseException]:
     """The values a stream handed out before it raised, and what it raised."""
     got: list[BaseModel] = []
     with pytest.raises(harness.HarnessError) as info:
@@ -72,7 +73,7 @@ def test_a_failed_or_cancelled_response_is_a_provider_error(
 ) -> None:
     body = body_of(WireAnswer())
     body.update(status=status, error=error)
-    wire = Wire("openai-responses").answer_json(body)
+    wire = MockProvider("openai-responses").answer_body(body)
     with pytest.raises(harness.ProviderError, match=quoted) as info:
         wire.client().create(messages=[USER], response_model=RESPONSE_MODEL, max_retries=2)
     assert (info.value.provider, info.value.status) == ("openai-responses", status)
@@ -82,7 +83,7 @@ def test_a_failed_or_cancelled_response_is_a_provider_error(
 def test_a_failed_response_is_a_failure_even_with_calls_in_its_output() -> None:
     body = body_of(WireAnswer.of(CALLS))
     body.update(status="failed", error=SERVER_ERROR)
-    wire = Wire("openai-responses").answer_json(body)
+    wire = MockProvider("openai-responses").answer_body(body)
     with pytest.raises(harness.ProviderError, match="server_error"):
         wire.client().create(messages=[USER], response_model=RESPONSE_MODEL)
 
@@ -146,7 +147,7 @@ REFUSING_MESSAGE = {
 def test_a_refusal_is_quoted_in_no_tool_calls_error() -> None:
     body = body_of(WireAnswer())
     body["output"] = [REFUSING_MESSAGE]
-    wire = Wire("openai-responses").answer_json(body)
+    wire = MockProvider("openai-responses").answer_body(body)
     with pytest.raises(harness.NoToolCallsError, match="I can't help with that") as info:
         wire.client().create(messages=[USER], response_model=RESPONSE_MODEL)
     assert info.value.text == REFUSAL
@@ -195,7 +196,7 @@ def function_calls(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_items_sent_back_use_the_apis_field_names() -> None:
     body = with_async_field(WireAnswer.of(CALLS))
-    wire = Wire("openai-responses").answer_json(body).answer_calls(CALLS[:1])
+    wire = MockProvider("openai-responses").answer_body(body).answer(*CALLS[:1])
     client = wire.client()
     response = client.create_with_response(messages=[USER], response_model=RESPONSE_MODEL)
     assert [call.raw.id for call in response.calls] == ["call_00", "call_01", "call_02"]
@@ -208,7 +209,7 @@ def test_items_sent_back_use_the_apis_field_names() -> None:
 def test_a_reask_sends_items_back_with_the_apis_field_names() -> None:
     bad = Weather.model_construct(location="Dallas", units="kelvin")
     first = with_async_field(WireAnswer.of([CALLS[0], bad, CALLS[2]]))
-    wire = Wire("openai-responses").answer_json(first).answer_calls(CALLS)
+    wire = MockProvider("openai-responses").answer_body(first).answer(*CALLS)
     values = wire.client().create(messages=[USER], response_model=RESPONSE_MODEL, max_retries=1)
     assert dumps(values) == dumps(CALLS)
     assert function_calls(wire.bodies[1]) == first["output"]
@@ -220,7 +221,7 @@ def test_a_reask_sends_items_back_with_the_apis_field_names() -> None:
 
 
 def sent(messages: list[Any]) -> list[Any]:
-    wire = Wire("openai-responses").answer_calls(CALLS)
+    wire = MockProvider("openai-responses").answer(*CALLS)
     wire.client().create(messages=messages, response_model=RESPONSE_MODEL)
     items: list[Any] = wire.bodies[0]["input"]
     return items
@@ -260,7 +261,7 @@ def test_responses_native_content_passes_through_unchanged() -> None:
 
 def test_an_image_in_an_assistant_turn_is_refused_naming_the_message() -> None:
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
-    wire = Wire("openai-responses")
+    wire = MockProvider("openai-responses")
     with pytest.raises(TypeError, match=r"messages\[1\]: expected text"):
         wire.client().create(messages=[USER, {"role": "assistant", "content": [image]}], response_model=RESPONSE_MODEL)
     assert wire.requests == []
@@ -304,7 +305,7 @@ def test_a_stream_without_response_completed_is_incomplete_even_with_every_call(
     ids=["summed", "api-total"],
 )
 def test_usage_of_a_plain_answer(usage: Usage, read: Usage) -> None:
-    wire = Wire("openai-responses").answer(WireAnswer.of(CALLS, usage=usage))
+    wire = MockProvider("openai-responses").answer(*CALLS, usage=usage)
     response = wire.client().create_with_response(messages=[USER], response_model=RESPONSE_MODEL)
     assert response.usage == read
     assert response.total_usage == read
@@ -312,7 +313,7 @@ def test_usage_of_a_plain_answer(usage: Usage, read: Usage) -> None:
 
 
 def test_usage_of_a_stream() -> None:
-    wire = Wire("openai-responses").answer(WireAnswer.of(CALLS, usage=Usage(21, 9)), stream=True)
+    wire = MockProvider("openai-responses").answer(*CALLS, usage=Usage(21, 9))
     stream = wire.client().create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
     assert stream.usage is None
     assert dumps(stream) == dumps(CALLS)
@@ -320,7 +321,7 @@ def test_usage_of_a_stream() -> None:
 
 
 def test_usage_of_an_async_stream() -> None:
-    wire = Wire("openai-responses").answer(WireAnswer.of(CALLS, usage=Usage(4, 2)), stream=True)
+    wire = MockProvider("openai-responses").answer(*CALLS, usage=Usage(4, 2))
 
     async def run() -> Usage | None:
         stream = wire.client(is_async=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)

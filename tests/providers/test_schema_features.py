@@ -8,7 +8,6 @@ from which every valid instance round-trips unchanged through the real SDK, or r
 from __future__ import annotations
 
 import enum
-import functools
 import json
 import re
 import typing
@@ -26,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 import harness
 from harness._toolset import tool_name, toolset_for
 from harness.providers import get_provider
-from tests._wire import Wire
+from harness.testing import MockProvider
 from tests.providers._dialects import DIALECTS, declared_description, declared_schema, declared_strict, subschemas
 
 JSON = dict[str, Any]
@@ -657,24 +656,16 @@ def wire(model: type[BaseModel], payload: JSON) -> BaseModel:
     return _WIRE_CLASSES[name](payload)
 
 
-@functools.cache
-def _endpoint(prefix: str) -> tuple[Wire, Any]:
-    wire_ = Wire(prefix)
+def endpoint(prefix: str) -> tuple[MockProvider, Any]:
+    """A harness client on the real SDK over a mock transport, and its endpoint."""
+    wire_ = MockProvider(prefix)
     return wire_, wire_.client()
-
-
-def endpoint(prefix: str) -> tuple[Wire, Any]:
-    """A harness client on the real SDK over a mock transport; built once per provider (SDK clients are slow)."""
-    wire_, client = _endpoint(prefix)
-    wire_.answers.clear()
-    wire_.requests.clear()
-    return wire_, client
 
 
 def run(variant: tuple[str, bool], model: type[BaseModel], calls: list[BaseModel], *, stream: bool) -> list[BaseModel]:
     prefix, strict = variant
     wire_, client = endpoint(prefix)
-    wire_.answer_calls(calls, stream=stream)
+    wire_.answer(*calls)
     result = client.create(
         messages=[{"role": "user", "content": "go"}], response_model=iterable_of(model), stream=stream, strict=strict
     )

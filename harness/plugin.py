@@ -1,0 +1,161 @@
+"""The pytest plugin: one marker, a few fixtures, and harness cassettes through pytest-recording.
+
+Registered through the ``pytest11`` entry point. Loading it imports neither a provider SDK nor
+vcrpy: they load when a test needs them. What it adds to pytest-recording:
+
+- ``@pytest.mark.providers("openai/gpt-4.1-mini", ...)`` runs a test once per spec, each with its own
+  cassette (``<name>[<spec>].yaml``), and gives it ``parallel_client`` / ``parallel_async_client``;
+- ``harness_client(spec, **kwargs)``, a factory for tests that build clients themselves;
+- ``--providers a,b`` to narrow (a prefix) or widen (a full spec) the specs of every marker;
+- harness cassettes (readable, redacted, indexed, streams kept) for those tests, plugged in through
+  pytest-recording's ``pytest_recording_configure`` hook; ``harness_vcr_tests = true`` extends them to
+  a project's plain ``vcr``-marked tests.
+
+pytest-recording's ``--record-mode``, ``--block-network``, ``vcr`` marker and ``vcr_config`` fixture
+keep their meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from vcr import VCR
+
+_HARNESS_FIXTURES = frozenset({"parallel_client", "parallel_async_client", "harness_client"})
+_FAILED = pytest.StashKey[bool]()
+_CURRENT = pytest.StashKey["pytest.Item | None"]()
+_TEST = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "parallel-tools harness")
+    group.addoption(
+        "--providers",
+        default=None,
+        help="comma-separated provider prefixes (keep the marker's specs with them) or full specs (add them)",
+    )
+    parser.addini("harness_cassette_dir", "folder for harness cassettes (default: pytest-recording's)", default="")
+    parser.addini("harness_allow_unplayed", "let tests leave recorded interactions unplayed", type="bool")
+    parser.addini("harness_record_errors", "record answers with a non-2xx status too", type="bool")
+    parser.addini("harness_secret_variables", "more environment variables whose values are redacted", type="args")
+    parser.addini("harness_vcr_tests", "use harness cassettes for plain vcr-marked tests too", type="bool")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "providers(*specs, allow_unplayed=False): run the test once per provider spec with a recorded cassette",
+    )
+    config.stash[_CURRENT] = None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("providers")
+    if marker is None:
+        return
+    from harness.recording._session import select_specs
+
+    specs = select_specs(marker.args, metafunc.config.getoption("providers"))
+    metafunc.parametrize("harness_spec", specs, ids=specs)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A harness test is a pytest-recording test: its autouse `vcr` fixture installs the cassette.
+    for item in items:
+        if _is_harness_test(item) and item.get_closest_marker("vcr") is None:
+            item.add_marker(pytest.mark.vcr)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    # pytest_recording_configure is told only (config, vcr): this says which test it is for.
+    item.config.stash[_CURRENT] = item
+    try:
+        return (yield)
+    finally:
+        item.config.stash[_CURRENT] = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    item = config.stash.get(_CURRENT, None)
+    if item is None or not (_is_harness_test(item) or config.getini("harness_vcr_tests")):
+        return
+    from harness.recording._session import configure_for_test
+
+    configure_for_test(vcr, item, failed=lambda: item.stash.get(_FAILED, False))
+
+
+def _is_harness_test(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("providers") is not None or bool(_HARNESS_FIXTURES.intersection(names))
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def harness_spec(request: pytest.FixtureRequest) -> str | None:
+    """The spec this run of a ``providers``-marked test is for (``None`` without the marker)."""
+    spec: str | None = getattr(request, "param", None)
+    return spec
+
+
+@pytest.fixture(autouse=True)
+def _harness_test(request: pytest.FixtureRequest, harness_spec: str | None) -> Iterator[None]:
+    """For harness tests: replay credentials where none are set, and no recorded interaction left unplayed."""
+    if not _is_harness_test(request.node):
+        yield
+        return
+    from harness.recording._session import HarnessTest
+
+    test = HarnessTest(request, failed=lambda: request.node.stash.get(_FAILED, False))
+    request.node.stash[_TEST] = test
+    yield
+    test.finish()
+
+
+@pytest.fixture
+def harness_client(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """A factory: ``harness_client(spec=None, *, async_client=False, **from_provider_kwargs)``.
+
+    Clients are built as ``harness.from_provider`` builds them, from the environment; where a key is
+    not set (replaying), the SDKs get a dummy one and Vertex AI a fixed token, so no credential is
+    looked up. Every client of one test shares the test's cassette; ``spec`` defaults to the run's.
+    """
+    factory: Callable[..., Any] = request.node.stash[_TEST].client
+    return factory
+
+
+@pytest.fixture
+def parallel_client(harness_spec: str | None, harness_client: Callable[..., Any]) -> Any:
+    """The sync client for this run's spec (``@pytest.mark.providers(...)``)."""
+    return harness_client(_marked_spec(harness_spec, "parallel_client"))
+
+
+@pytest.fixture
+def parallel_async_client(harness_spec: str | None, harness_client: Callable[..., Any]) -> Any:
+    """The async client for this run's spec, for tests under pytest-asyncio or anyio."""
+    return harness_client(_marked_spec(harness_spec, "parallel_async_client"), async_client=True)
+
+
+def _marked_spec(spec: str | None, fixture: str) -> str:
+    if spec is None:
+        raise pytest.UsageError(
+            f"{fixture} needs the providers marker: @pytest.mark.providers('openai/gpt-4.1-mini', ...) "
+            "names the specs the test runs for"
+        )
+    return spec

@@ -1,0 +1,121 @@
+"""What the pytest plugin does for one harness test: its specs, its cassette settings, its clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vcr import VCR
+
+from harness.recording import configure
+from harness.recording._cassette import HarnessCassette, RecordingSettings
+from harness.recording._errors import UnplayedInteractionsError
+from harness.recording._redact import secret_values
+
+#: Set for a replay where the variable is unset: the SDKs refuse to build a client without a key.
+#: Not key-shaped on purpose, so `harness scan` never mistakes it for one.
+REPLAY_KEY = "harness-replay-key"
+_REPLAY_VARIABLES = {
+    "openai": ("OPENAI_API_KEY",),
+    "openai-responses": ("OPENAI_API_KEY",),
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+}
+_VERTEX_DEFAULTS = {"GOOGLE_CLOUD_PROJECT": "harness-replay-project", "GOOGLE_CLOUD_LOCATION": "us-central1"}
+
+
+def select_specs(marked: Sequence[str], option: str | None) -> list[str]:
+    """The marker's specs under ``--providers``: a prefix keeps the marked specs with it, a full spec adds it."""
+    if not option:
+        return list(marked)
+    wanted = [part.strip() for part in option.split(",") if part.strip()]
+    prefixes = {part for part in wanted if "/" not in part}
+    specs = [spec for spec in marked if not prefixes or spec.partition("/")[0] in prefixes]
+    return specs + [part for part in wanted if "/" in part and part not in specs]
+
+
+def configure_for_test(vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool]) -> None:
+    """Harness cassettes for ``item``: settings from the ini file, and its cassette folder."""
+    config = item.config
+    settings = RecordingSettings(
+        secrets=secret_values(config.getini("harness_secret_variables")),
+        record_errors=bool(config.getini("harness_record_errors")),
+        test_id=item.nodeid,
+        failed=failed,
+    )
+    configure(vcr, settings)
+    folder = config.getini("harness_cassette_dir")
+    if folder:
+        root = config.inipath.parent if config.inipath else config.rootpath
+        module = Path(str(getattr(item, "path", item.nodeid))).stem
+        vcr.cassette_library_dir = str(root / folder / module)
+        if config.getoption("record_mode", None) == "rewrite":
+            # pytest-recording deleted the cassette in its own folder; this one is ours.
+            (Path(vcr.cassette_library_dir) / f"{_cassette_name(item)}.yaml").unlink(missing_ok=True)
+
+
+def _cassette_name(item: pytest.Item) -> str:
+    from pytest_recording.plugin import get_default_cassette_name
+
+    marker = item.get_closest_marker("default_cassette")
+    if marker is not None and marker.args:
+        return str(marker.args[0])
+    name: str = get_default_cassette_name(getattr(item, "cls", None), item.name)
+    return name
+
+
+class HarnessTest:
+    """One harness test: credentials for replay, its clients, and the check that every answer was played."""
+
+    def __init__(self, request: pytest.FixtureRequest, *, failed: Callable[[], bool]) -> None:
+        self.request = request
+        self.failed = failed
+        self.spec: str | None = request.getfixturevalue("harness_spec")
+        cassette = request.getfixturevalue("vcr")
+        self.cassette = cassette if isinstance(cassette, HarnessCassette) else None
+        mode = str(getattr(getattr(cassette, "record_mode", None), "value", "none"))
+        self.record_mode = mode
+        # Replaying: nothing will be recorded, so no real credential is needed or wanted.
+        self.replaying = cassette is not None and (mode == "none" or (mode == "once" and bool(cassette.rewound)))
+        self._monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        if self.replaying:
+            for variables in _REPLAY_VARIABLES.values():
+                if not any(os.environ.get(name) for name in variables):
+                    self._monkeypatch.setenv(variables[0], REPLAY_KEY)
+
+    def client(self, spec: str | None = None, *, async_client: bool = False, **kwargs: Any) -> Any:
+        """``harness.from_provider(spec, async_client=..., **kwargs)`` with replay credentials where needed."""
+        import harness
+
+        spec = spec or self.spec
+        if spec is None:
+            raise pytest.UsageError("harness_client() needs a spec here: this test has no providers marker")
+        prefix = spec.partition("/")[0]
+        if self.replaying:
+            if prefix == "vertexai" and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+                from google.oauth2.credentials import Credentials
+
+                # A fixed token: no credential lookup, no token request, nothing leaves the machine.
+                kwargs.setdefault("credentials", Credentials("harness-replay-token"))  # type: ignore[no-untyped-call]
+                for name, default in _VERTEX_DEFAULTS.items():
+                    kwargs.setdefault(name.removeprefix("GOOGLE_CLOUD_").lower(), os.environ.get(name) or default)
+            if prefix in ("openai", "openai-responses", "anthropic"):
+                kwargs.setdefault("max_retries", 0)  # a miss is reported at once, not after back-off
+        return harness.from_provider(spec, async_client=async_client, **kwargs)
+
+    def finish(self) -> None:
+        """Fail the test if it left recorded interactions unplayed (unless allowed)."""
+        if self.cassette is None or self.failed() or self.record_mode == "all" or self._allow_unplayed():
+            return
+        unplayed = self.cassette.unplayed()
+        if unplayed:
+            raise UnplayedInteractionsError(path=self.cassette._path, unplayed=unplayed)
+
+    def _allow_unplayed(self) -> bool:
+        marker = self.request.node.get_closest_marker("providers")
+        if marker is not None and "allow_unplayed" in marker.kwargs:
+            return bool(marker.kwargs["allow_unplayed"])
+        return bool(self.request.config.getini("harness_allow_unplayed"))
