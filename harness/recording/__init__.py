@@ -12,12 +12,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vcr import VCR
-from vcr.cassette import CassetteContextDecorator
-
-from harness.recording._cassette import HarnessCassette, RecordingSettings
 from harness.recording._errors import (
     AlreadyPlayedError,
     CassetteError,
@@ -27,8 +23,13 @@ from harness.recording._errors import (
 )
 from harness.recording._format import CassetteFormatError
 from harness.recording._matching import request_key
-from harness.recording._persister import AtomicPersister, CassetteSerializer
 from harness.recording._redact import secret_values
+
+if TYPE_CHECKING:  # vcrpy loads when a cassette is used: `harness scan` and the plugin start without it
+    from vcr import VCR
+    from vcr.cassette import CassetteContextDecorator
+
+    from harness.recording._cassette import HarnessCassette, RecordingSettings
 
 SERIALIZER = "harness"
 
@@ -38,6 +39,10 @@ def configure(vcr: VCR, settings: RecordingSettings) -> None:
 
     This is what harness's ``pytest_recording_configure`` hook does for the tests it covers.
     """
+    from vcr.cassette import CassetteContextDecorator
+
+    from harness.recording._persister import AtomicPersister, CassetteSerializer
+
     vcr.register_serializer(SERIALIZER, CassetteSerializer(settings.secrets))
     vcr.serializer = SERIALIZER
     vcr.register_persister(AtomicPersister)
@@ -65,6 +70,10 @@ def use_cassette(
     ``record_mode`` means what it means in vcrpy (``none``, ``once``, ``new_episodes``, ``all``).
     ``secret_variables`` names environment variables whose values are redacted besides the API keys.
     """
+    from vcr import VCR
+
+    from harness.recording._cassette import RecordingSettings
+
     settings = RecordingSettings(secrets=secret_values(secret_variables), record_errors=record_errors)
     vcr = VCR(record_mode=record_mode)
     configure(vcr, settings)
@@ -78,12 +87,22 @@ class _CassetteFactory:
         self.settings = settings
 
     def load(self, **kwargs: Any) -> HarnessCassette:
+        from harness.recording._cassette import HarnessCassette
+
         cassette: HarnessCassette = HarnessCassette.load(settings=self.settings, **kwargs)
         return cassette
 
 
 def _same_request(r1: Any, r2: Any, *, secrets: tuple[str, ...]) -> bool:
     return request_key(r1.method, r1.uri, r1.body, secrets) == request_key(r2.method, r2.uri, r2.body, secrets)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("HarnessCassette", "RecordingSettings"):
+        from harness.recording import _cassette
+
+        return getattr(_cassette, name)
+    raise AttributeError(f"module 'harness.recording' has no attribute {name!r}")
 
 
 __all__ = [

@@ -292,7 +292,7 @@ def _recording(cassette: HarnessCassette, request: Any, response: httpx2.Respons
     def record(raw: bytes, *, decoded: bool = False) -> None:
         if not 200 <= response.status_code < 300 and not cassette.settings.record_errors:
             return
-        body = raw if decoded else _decoded(raw, response.headers.get("content-encoding", ""))
+        body = raw if decoded else decode_body(raw, response.headers.get("content-encoding", ""))
         headers: dict[str, list[str]] = {}
         for name, value in response.headers.multi_items():
             if name.lower() not in ("content-encoding", "content-length", "transfer-encoding"):
@@ -315,7 +315,7 @@ def _recording(cassette: HarnessCassette, request: Any, response: httpx2.Respons
     return response
 
 
-def _decoded(raw: bytes, encoding: str) -> bytes:
+def decode_body(raw: bytes, encoding: str) -> bytes:
     """The body without its content encoding: cassettes store what the client reads."""
     for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
         if coding == "gzip":

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from harness.recording._cassette import _decoded
+from harness.recording._cassette import decode_body
 from harness.recording._format import CassetteFormatError, deserialize, load_yaml, serialize, split_events
 from harness.recording._redact import redact_document, secret_values
 
@@ -175,7 +175,7 @@ def _without_encoding(
     encoding = ", ".join(value for name in names for value in headers[name])
     if isinstance(body, bytes) and body:
         try:
-            body = _decoded(body, encoding)
+            body = decode_body(body, encoding)
         except Exception as exc:  # any codec's failure: gzip, zlib, brotli, zstandard, or one not installed
             raise CassetteFormatError(
                 f"{where}.body: cannot decode content-encoding {encoding!r} ({type(exc).__name__}: {exc}); "

@@ -19,17 +19,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-REDACTED = "REDACTED"
+from harness.recording._redact import REDACTED, redact_uri
+
 #: Query parameters that carry a key: never part of what is matched.
 _SECRET_QUERY = frozenset({"key"})
-_VERTEX_SCOPE = re.compile(r"/projects/[^/]+/locations/[^/]+/")
+# Vertex AI's project form and its API-key (express) form name the same model.
+_VERTEX_SCOPE = re.compile(r"/projects/[^/]+/locations/[^/]+(?=/publishers/)")
 
 
-def canonical_path(uri: str) -> str:
+def canonical_path(uri: str, secrets: Sequence[str] = ()) -> str:
     """The path and sorted query of ``uri``, without the host, keys or Vertex AI project and location."""
-    parts = urlsplit(uri)
+    parts = urlsplit(redact_uri(uri, secrets))
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SECRET_QUERY)
-    path = _VERTEX_SCOPE.sub("/projects/*/locations/*/", parts.path)
+    path = _VERTEX_SCOPE.sub("", parts.path)
     return f"{path}?{urlencode(query)}" if query else path
 
 
@@ -47,7 +49,7 @@ def canonical_body(body: bytes | str | None, secrets: Sequence[str] = ()) -> str
 
 
 def request_key(method: str, uri: str, body: bytes | str | None, secrets: Sequence[str] = ()) -> str:
-    return f"{method.upper()} {canonical_path(uri)}\n{canonical_body(body, secrets)}"
+    return f"{method.upper()} {canonical_path(uri, secrets)}\n{canonical_body(body, secrets)}"
 
 
 class RequestIndex:
