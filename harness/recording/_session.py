@@ -94,6 +94,9 @@ class HarnessTest:
         if spec is None:
             raise pytest.UsageError("harness_client() needs a spec here: this test has no providers marker")
         prefix = spec.partition("/")[0]
+        variables = _REPLAY_VARIABLES.get(prefix, ())
+        if self.replaying and variables and not any(os.environ.get(name) for name in variables):
+            kwargs.setdefault("api_key", REPLAY_KEY)  # said outright: another fixture may clear the environment
         if self.replaying:
             if prefix == "vertexai" and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
                 from google.oauth2.credentials import Credentials

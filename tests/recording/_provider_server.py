@@ -99,3 +99,23 @@ def provider_server() -> Iterator[ProviderServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def main(argv: list[str]) -> int:
+    """Run a command (``pytest --record-mode=...``) with every SDK pointed at a loopback provider."""
+    import os
+    import subprocess
+
+    # Fake keys for the loopback provider: it checks none, and the cassettes redact them.
+    keys = {"OPENAI_API_KEY": "loopback-openai", "ANTHROPIC_API_KEY": "loopback-anthropic"}
+    keys["GOOGLE_API_KEY"] = "loopback-google"  # Vertex AI records in its API-key (express) form
+    with provider_server() as server:
+        environment = {**os.environ, **server.environment(), **keys}
+        environment.pop("GOOGLE_CLOUD_PROJECT", None)
+        return subprocess.call(argv, env=environment)
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))
