@@ -4,14 +4,28 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint bench docs clean
+.PHONY: test lint smoke bench docs clean
 
 test: $(VENV)/.installed lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2
+	$(MAKE) smoke
+
+# The wheel as users get it: built, installed into a fresh venv, then a downstream project (smoke/)
+# replays its cassettes through the plugin from there, with no keys and the network blocked.
+SMOKE := build/smoke
+smoke: $(VENV)/.installed
+	rm -rf $(SMOKE)
+	mkdir -p $(SMOKE)
+	$(BIN)/python -m build --wheel --outdir $(SMOKE)/dist . > $(SMOKE)/build.log 2>&1 || { cat $(SMOKE)/build.log; exit 1; }
+	$(PYTHON) -m venv $(SMOKE)/venv
+	$(SMOKE)/venv/bin/pip install -q $(SMOKE)/dist/*.whl pytest
+	cd smoke && env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GOOGLE_API_KEY -u GEMINI_API_KEY \
+		../$(SMOKE)/venv/bin/pytest -q --block-network
+	$(SMOKE)/venv/bin/harness scan cassettes smoke/cassettes
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check harness tests bench docs conftest.py
-	$(BIN)/ruff format --check harness tests bench docs conftest.py
+	$(BIN)/ruff check harness tests bench docs smoke conftest.py
+	$(BIN)/ruff format --check harness tests bench docs smoke conftest.py
 	$(BIN)/mypy
 
 # instructor 1.17 pins jiter below what openai>=3.50 needs, so it gets a venv of its own, built once;
@@ -37,4 +51,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(INSTRUCTOR_VENV) .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(INSTRUCTOR_VENV) .mypy_cache .ruff_cache build build.log *.egg-info
