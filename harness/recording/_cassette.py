@@ -123,7 +123,8 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
                 filtered = self._before_record_request(request)  # the user's hooks may rewrite what is stored
                 key = self._key(filtered) if filtered else key
             recorded = list(self._index.positions(key))
-            if self.record_mode != RecordMode.ALL:
+            # As vcrpy: a cassette being written for the first time plays nothing back (each repeat is recorded).
+            if self.record_mode != RecordMode.ALL and (self.rewound or self.allow_playback_repeats):
                 for position in recorded:
                     if self.play_counts[position] == 0 or self.allow_playback_repeats:
                         if self.play_counts[position] == 0 and position < self._loaded_count:

@@ -41,7 +41,8 @@ def configure_for_test(vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool
     """Harness cassettes for ``item``: settings from the ini file, and its cassette folder."""
     config = item.config
     settings = RecordingSettings(
-        secrets=secret_values(config.getini("harness_secret_variables")),
+        # The replay key too: code that copies a key into a body must match whichever key it ran with.
+        secrets=[*secret_values(config.getini("harness_secret_variables")), REPLAY_KEY],
         record_errors=bool(config.getini("harness_record_errors")),
         test_id=item.nodeid,
         failed=failed,
