@@ -68,6 +68,21 @@ def _cassette_name(item: pytest.Item) -> str:
     return name
 
 
+def _fixed_vertex_token(replaying: bool) -> bool:
+    """Whether Vertex AI gets a fixed token instead of looking up Google credentials.
+
+    Always when replaying. When recording, only against a stand-in (``GOOGLE_VERTEX_BASE_URL`` set) on a
+    machine with no Google credentials, where the lookup could only fail or wait on a metadata server.
+    """
+    if os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+        return False
+    if replaying:
+        return True
+    default_credentials = Path("~/.config/gcloud/application_default_credentials.json").expanduser()
+    has_key_only = bool(os.environ.get("GOOGLE_API_KEY")) and not os.environ.get("GOOGLE_CLOUD_PROJECT")
+    return bool(os.environ.get("GOOGLE_VERTEX_BASE_URL")) and not default_credentials.exists() and not has_key_only
+
+
 class HarnessTest:
     """One harness test: credentials for replay, its clients, and the check that every answer was played."""
 
@@ -98,16 +113,15 @@ class HarnessTest:
         variables = _REPLAY_VARIABLES.get(prefix, ())
         if self.replaying and variables and not any(os.environ.get(name) for name in variables):
             kwargs.setdefault("api_key", REPLAY_KEY)  # said outright: another fixture may clear the environment
-        if self.replaying:
-            if prefix == "vertexai" and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
-                from google.oauth2.credentials import Credentials
+        if prefix == "vertexai" and _fixed_vertex_token(self.replaying):
+            from google.oauth2.credentials import Credentials
 
-                # A fixed token: no credential lookup, no token request, nothing leaves the machine.
-                kwargs.setdefault("credentials", Credentials("harness-replay-token"))  # type: ignore[no-untyped-call]
-                for name, default in _VERTEX_DEFAULTS.items():
-                    kwargs.setdefault(name.removeprefix("GOOGLE_CLOUD_").lower(), os.environ.get(name) or default)
-            if prefix in ("openai", "openai-responses", "anthropic"):
-                kwargs.setdefault("max_retries", 0)  # a miss is reported at once, not after back-off
+            # A fixed token: no credential lookup, no token request, nothing leaves the machine.
+            kwargs.setdefault("credentials", Credentials("harness-replay-token"))  # type: ignore[no-untyped-call]
+            for name, default in _VERTEX_DEFAULTS.items():
+                kwargs.setdefault(name.removeprefix("GOOGLE_CLOUD_").lower(), os.environ.get(name) or default)
+        if self.replaying and prefix in ("openai", "openai-responses", "anthropic"):
+            kwargs.setdefault("max_retries", 0)  # a miss is reported at once, not after back-off
         return harness.from_provider(spec, async_client=async_client, **kwargs)
 
     def finish(self) -> None:

@@ -61,7 +61,8 @@ def provider_server() -> Iterator[ProviderServer]:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             path = self.path.split("?")[0]
-            server_state["server"].requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            server_state["server"].requests.append({"path": self.path, "headers": headers, "body": body})
             provider = get_provider(spec_prefix(path))
             streamed = body.get("stream") is True or path.endswith(":streamGenerateContent")
             self.send_response(200)

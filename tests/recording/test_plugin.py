@@ -292,3 +292,20 @@ def test_the_plugin_loads_no_sdk(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest_subprocess("-p", "no:anyio").assert_outcomes(passed=1)
+
+
+def test_vertex_records_against_a_stand_in_with_made_up_credentials(
+    pytester: pytest.Pytester, recording: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_API_KEY")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "made-up-project")
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "europe-west4")
+    pytester.makepyfile(test_weather=downstream(("vertexai/gemini-2.5-flash",)))
+    pytester.runpytest_inprocess("--record-mode=once").assert_outcomes(passed=1)
+    assert recording.requests[0]["path"].startswith("/v1beta1/projects/made-up-project/locations/europe-west4/")
+    assert recording.requests[0]["headers"].get("authorization") == "Bearer harness-replay-token", recording.requests[
+        0
+    ]["headers"]
+    replaying(monkeypatch)
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT")
+    pytester.runpytest_inprocess("--block-network").assert_outcomes(passed=1)

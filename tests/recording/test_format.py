@@ -1,0 +1,65 @@
+"""The cassette file format: every body form round-trips, and a broken file names its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.recording._format import CassetteFormatError, deserialize, serialize
+
+
+def interaction(request_body: Any, response_body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "request": {"method": "POST", "uri": "https://x.test/v1/a", "body": request_body, "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": response_body},
+    }
+
+
+@pytest.mark.parametrize(
+    ("request_body", "response_body", "form"),
+    [
+        (b'{"b": [1, 2.5, null, "\\u00e9"]}', {"string": b'{"ok": true}'}, "json:"),
+        (b"plain words", {"string": b"more words\nover lines"}, "text: |-"),
+        (b"\xff\x00\xfe", {"string": b"\x89PNG\r\n"}, "base64:"),
+        (None, {"string": b"", "events": ["event: a\ndata: {}\n\n", "data: [DONE]\n\n"]}, "sse:"),
+    ],
+)
+def test_every_body_form_round_trips(request_body: Any, response_body: dict[str, Any], form: str) -> None:
+    text = serialize({"version": 1, "interactions": [interaction(request_body, response_body)]})
+    assert form in text
+    (back,) = deserialize(text)["interactions"]
+    if request_body is not None and request_body.startswith(b"{"):
+        assert back["request"]["body"] == b'{"b":[1,2.5,null,"\xc3\xa9"]}'
+    else:
+        assert back["request"]["body"] == request_body
+    if "events" in response_body:
+        assert back["response"]["body"]["events"] == response_body["events"]
+        assert back["response"]["body"]["string"] == b"".join(e.encode() for e in response_body["events"])
+    elif response_body["string"].startswith(b"{"):
+        assert back["response"]["body"]["string"] == b'{"ok":true}'
+    else:
+        assert back["response"]["body"]["string"] == response_body["string"]
+
+
+GOOD = serialize({"version": 1, "interactions": [interaction(b"{}", {"string": b"{}"})] * 2})
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "problem"),
+    [
+        (GOOD.replace("code: 200", "code: two hundred", 1), 4, "response.status: expected {code: <int>"),
+        (GOOD.replace("      json: {}\n  response:", "      xml: <a/>\n  response:", 1), 4, "unknown body form 'xml'"),
+        (GOOD.replace("    method: POST\n", "", 1), 4, "missing 'method'"),
+        (GOOD.replace("version: 1", "version: 7"), 2, "format version 7"),
+        (GOOD + "  - [unclosed\n", None, "invalid YAML"),
+    ],
+)
+def test_a_broken_cassette_names_the_line(broken: str, line: int | None, problem: str) -> None:
+    with pytest.raises(CassetteFormatError, match=problem) as info:
+        deserialize(broken)
+    if line is not None:
+        assert info.value.line == line
+    else:
+        assert info.value.line is not None
+    assert str(info.value.at("c.yaml")).startswith(f"c.yaml:{info.value.line}: ")
