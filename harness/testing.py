@@ -26,13 +26,14 @@ from __future__ import annotations
 import functools
 import json
 import ssl
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, overload
 
 import httpx2
 from pydantic import BaseModel
 
 from harness import AsyncParallelToolsClient, ParallelToolsClient, from_provider
+from harness._http import ChunkStream
 from harness.providers import PREFIXES, get_provider
 from harness.providers._base import Provider, Usage, WireAnswer
 
@@ -174,30 +175,6 @@ def _async_http(prefix: str, transport: httpx2.BaseTransport | httpx2.AsyncBaseT
     return httpx2.AsyncClient(transport=transport)
 
 
-class _Chunks(httpx2.SyncByteStream, httpx2.AsyncByteStream):
-    """A response body read chunk by chunk, as it is read, by a sync or an async client."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = chunks
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._chunks
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
-            yield chunk
-
-    def close(self) -> None:
-        # Closing the response closes the chunks (a generator gets GeneratorExit), so a test can see
-        # whether its client released a stream it left early.
-        close = getattr(self._chunks, "close", None)
-        if callable(close):
-            close()
-
-    async def aclose(self) -> None:
-        self.close()
-
-
 class MockProvider:
     """One provider endpoint in memory: queued answers are served in order; every request is kept.
 
@@ -273,7 +250,9 @@ class MockProvider:
         ``chunks`` is read lazily (a generator sees how far the client got), and closed, when it has
         a ``close()`` method, when the client closes the response.
         """
-        self._queue.append(httpx2.Response(200, stream=_Chunks(chunks), headers={"content-type": "text/event-stream"}))
+        self._queue.append(
+            httpx2.Response(200, stream=ChunkStream(chunks), headers={"content-type": "text/event-stream"})
+        )
         return self
 
     # --- clients -----------------------------------------------------------------------------

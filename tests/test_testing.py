@@ -137,21 +137,6 @@ def test_one_queued_answer_serves_plain_and_streamed_requests(prefix: str) -> No
     assert len(endpoint.requests) == 2
 
 
-@pytest.mark.parametrize("prefix", PREFIXES)
-def test_async_clients_are_served_alike(prefix: str) -> None:
-    endpoint = MockProvider(prefix).answer(*CALLS).answer(*CALLS)
-    client = endpoint.client(is_async=True)
-    assert isinstance(client, harness.AsyncParallelToolsClient)
-
-    async def both() -> tuple[list[BaseModel], list[BaseModel]]:
-        plain = await client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
-        streamed = [v async for v in client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)]
-        return plain, streamed
-
-    plain, streamed = run(both())
-    assert dumps(plain) == dumps(CALLS) == dumps(streamed)
-
-
 @pytest.mark.parametrize(
     ("prefix", "plain", "streamed"),
     [

@@ -38,6 +38,7 @@ from vcr.patch import (
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
+from harness._http import ChunkStream
 from harness.recording._errors import AlreadyPlayedError, NoCassetteError, NoMatchError
 from harness.recording._format import split_events
 from harness.recording._matching import RequestIndex, canonical_path, nearest, request_key
@@ -206,20 +207,6 @@ def _httpx2_patches(cassette: HarnessCassette) -> list[tuple[Any, str, Any]]:
     ]
 
 
-class _Chunks(httpx2.SyncByteStream, httpx2.AsyncByteStream):
-    """A replayed body, sent chunk by chunk: for a stream, one event per chunk."""
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks = chunks
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._chunks
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
-            yield chunk
-
-
 def _replayed(recorded: dict[str, Any]) -> httpx2.Response:
     body = recorded["body"]
     events = body.get("events")
@@ -233,7 +220,9 @@ def _replayed(recorded: dict[str, Any]) -> httpx2.Response:
     ]
     message = recorded["status"].get("message")
     extensions = {"reason_phrase": message.encode("ascii", "replace")} if message else None
-    return httpx2.Response(recorded["status"]["code"], headers=headers, stream=_Chunks(chunks), extensions=extensions)
+    return httpx2.Response(
+        recorded["status"]["code"], headers=headers, stream=ChunkStream(chunks), extensions=extensions
+    )
 
 
 def _bytes(raw: str | bytes) -> bytes:
