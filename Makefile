@@ -39,6 +39,7 @@ bench: $(VENV)/.installed
 		&& touch $(INSTRUCTOR_VENV)/.installed; } \
 		|| { echo "could not build $(INSTRUCTOR_VENV): instructor will be skipped"; rm -rf $(INSTRUCTOR_VENV); }
 	$(BIN)/python bench/parallel_tools.py --instructor-python $(INSTRUCTOR_VENV)/bin/python
+	$(BIN)/python bench/replay.py
 
 docs: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider docs

@@ -176,7 +176,7 @@ def _httpx2_patches(cassette: HarnessCassette) -> list[tuple[Any, str, Any]]:
     def sync_stub(original: Callable[..., httpx2.Response]) -> Callable[..., httpx2.Response]:
         def handle_request(transport: Any, request: httpx2.Request) -> httpx2.Response:
             body = request.read()
-            vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers))
+            vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers.items()))
             recorded = cassette.answer_for(vcr_request)
             if recorded is not None:
                 return _replayed(recorded)
@@ -188,7 +188,7 @@ def _httpx2_patches(cassette: HarnessCassette) -> list[tuple[Any, str, Any]]:
     def async_stub(original: Callable[..., Any]) -> Callable[..., Any]:
         async def handle_async_request(transport: Any, request: httpx2.Request) -> httpx2.Response:
             body = await request.aread()
-            vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers))
+            vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers.items()))
             recorded = cassette.answer_for(vcr_request)
             if recorded is not None:
                 return _replayed(recorded)
