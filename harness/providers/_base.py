@@ -147,6 +147,41 @@ class WireAnswer:
         return cls(calls=tuple(WireCall.of(instance) for instance in instances), **fields)
 
 
+# --- requests as a provider receives them (the emulator's side) ---------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredTool:
+    """One tool a request declares, as the provider would read it."""
+
+    name: str
+    #: The arguments' schema: JSON Schema, or for Gemini's ``parameters`` its OpenAPI subset.
+    schema: dict[str, Any] | None
+    #: ``"json-schema"`` or ``"openapi"`` (Gemini ``parameters``: upper-case types, ``nullable``).
+    dialect: str = "json-schema"
+    #: ``"function"`` tools are called; server and custom tools are accepted and never called.
+    kind: str = "function"
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """What a provider reads from a request body before answering it."""
+
+    model: str | None
+    tools: Sequence[DeclaredTool]
+    #: ``"auto"``, ``"required"`` (any call), ``"none"`` or ``"named"`` (see ``named_tool``).
+    tool_choice: str = "auto"
+    named_tool: str | None = None
+    parallel: bool = True
+    stream: bool = False
+    max_tokens: int | None = None
+    #: The last turn holds tool results: an answer in text is fine.
+    continuation: bool = False
+    #: The text of the last user turn, for scripts that match on the prompt.
+    prompt: str = ""
+
+
 @dataclass(frozen=True)
 class SDKClient:
     """An SDK client and whether its calls are coroutines."""
@@ -225,6 +260,15 @@ class Provider(ABC):
     @abstractmethod
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
         """The assistant turn holding the calls, then the results in the shape the provider demands."""
+
+    # --- the emulator's side: reading a request, writing an error ------------------------
+    def read_request(self, body: dict[str, Any], *, path: str) -> ReceivedRequest:
+        """Tools, tool choice, streaming and limits of a request body sent to ``path``."""
+        raise NotImplementedError(f"{self.name} does not read requests yet")
+
+    def write_error(self, status: int, message: str, *, kind: str | None = None, param: str | None = None) -> Any:
+        """The error body the provider sends with ``status`` (its own shape and type names)."""
+        raise NotImplementedError(f"{self.name} does not write errors yet")
 
     # --- backward: writing an answer ---------------------------------------------------
     #: How the stream is framed: ``event:`` lines from each event's ``type``, and a closing ``data:`` line.
