@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -262,13 +262,29 @@ class Provider(ABC):
         """The assistant turn holding the calls, then the results in the shape the provider demands."""
 
     # --- the emulator's side: reading a request, writing an error ------------------------
+    #: URL paths this API serves, as regular expressions matched against the whole path.
+    paths: tuple[re.Pattern[str], ...] = ()
+    #: The finish reason that means "stopped at the token limit", in the provider's words.
+    token_limit_reason: str = "length"
+
+    def serves(self, path: str) -> bool:
+        return any(pattern.fullmatch(path) for pattern in self.paths)
+
+    @abstractmethod
+    def api_key_present(self, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+        """Whether the request carries a key where the provider reads one (any value will do)."""
+
+    @abstractmethod
     def read_request(self, body: dict[str, Any], *, path: str) -> ReceivedRequest:
         """Tools, tool choice, streaming and limits of a request body sent to ``path``."""
-        raise NotImplementedError(f"{self.name} does not read requests yet")
 
+    @abstractmethod
     def write_error(self, status: int, message: str, *, kind: str | None = None, param: str | None = None) -> Any:
         """The error body the provider sends with ``status`` (its own shape and type names)."""
-        raise NotImplementedError(f"{self.name} does not write errors yet")
+
+    @abstractmethod
+    def missing_key_error(self) -> tuple[int, Any]:
+        """The status and body the provider answers a request without a key with."""
 
     # --- backward: writing an answer ---------------------------------------------------
     #: How the stream is framed: ``event:`` lines from each event's ``type``, and a closing ``data:`` line.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC
+from collections.abc import Mapping
 from typing import Any
 
 from harness.providers._base import Provider, SDKClient
@@ -87,3 +88,166 @@ class OpenAIProvider(Provider, ABC):
         raise TypeError(
             f"{self.name} needs an openai.OpenAI or openai.AsyncOpenAI client, got {type(client).__qualname__}"
         )
+
+
+# --- the emulator's side: what both APIs share in requests and errors ----------------------------
+
+#: (type, code) by HTTP status, as the API sends them; other 4xx are invalid requests, other 5xx server errors.
+ERROR_TYPES: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+#: A ``kind`` that names a code rather than a type takes the type the API pairs it with.
+ERROR_KINDS: dict[str, tuple[str, str | None]] = {
+    "invalid_api_key": ("invalid_request_error", "invalid_api_key"),
+    "model_not_found": ("invalid_request_error", "model_not_found"),
+    "context_length_exceeded": ("invalid_request_error", "context_length_exceeded"),
+    "rate_limit_exceeded": ("requests", "rate_limit_exceeded"),
+    "requests": ("requests", "rate_limit_exceeded"),
+    "tokens": ("tokens", "rate_limit_exceeded"),
+    "insufficient_quota": ("insufficient_quota", "insufficient_quota"),
+}
+MISSING_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer "
+    "auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from "
+    "https://platform.openai.com/account/api-keys."
+)
+
+
+class OpenAIEndpoint(OpenAIProvider, ABC):
+    """Errors and keys of both APIs: ``{"error": {message, type, param, code}}``, ``Authorization: Bearer``."""
+
+    def write_error(
+        self, status: int, message: str, *, kind: str | None = None, param: str | None = None
+    ) -> dict[str, Any]:
+        if kind is not None:
+            type_, code = ERROR_KINDS.get(kind, (kind, None))
+        else:
+            type_, code = ERROR_TYPES.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+        return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+    def api_key_present(self, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+        """``Authorization: Bearer <key>``; the API reads no key from the query."""
+        return bearer_token(headers) is not None
+
+    def missing_key_error(self) -> tuple[int, dict[str, Any]]:
+        """The status and body the API answers a request without a key with."""
+        error = self.write_error(401, MISSING_KEY)
+        error["error"]["code"] = None  # no key is not a wrong key
+        return 401, error
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The non-empty token of an ``Authorization: Bearer`` header (header names in any case)."""
+    for name, value in headers.items():
+        if name.lower() == "authorization":
+            scheme, _, token = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+# --- reading request bodies: generic JSON field readers ----------------------------------------
+# Every provider's read_request uses these (anthropic and google too): they know JSON, not a provider,
+# and live here only because this is the one shared provider module; their home is _base.
+# A field of the wrong JSON type is a ValueError naming the field, which the emulator answers with a 400.
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+
+
+def json_type(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
+
+
+def at(where: str, key: str) -> str:
+    """The field path of ``key`` inside ``where`` (``tools[0].function.name``)."""
+    return f"{where}.{key}" if where else key
+
+
+def obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object, got {json_type(value)}")
+    return value
+
+
+def array(value: Any, where: str) -> list[Any]:
+    """An array field; absent (``None``) reads as empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected an array, got {json_type(value)}")
+    return value
+
+
+def string(body: dict[str, Any], key: str, where: str = "") -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{at(where, key)}: expected a string, got {json_type(value)}")
+    return value
+
+
+def required_string(body: dict[str, Any], key: str, where: str = "") -> str:
+    value = string(body, key, where)
+    if value is None:
+        raise ValueError(f"{at(where, key)}: required")
+    return value
+
+
+def flag(body: dict[str, Any], key: str, default: bool, where: str = "") -> bool:
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ValueError(f"{at(where, key)}: expected a boolean, got {json_type(value)}")
+    return value
+
+
+def count(body: dict[str, Any], key: str, where: str = "") -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{at(where, key)}: expected a positive integer, got {value!r:.50}")
+    return value
+
+
+def schema(tool: dict[str, Any], key: str, where: str) -> dict[str, Any] | None:
+    value = tool.get(key)
+    return None if value is None else obj(value, at(where, key))
+
+
+def simple_choice(value: Any) -> str | None:
+    """``"auto"``, ``"required"`` and ``"none"`` as they are, absent as auto; ``None`` for an object."""
+    if value is None:
+        return "auto"
+    if isinstance(value, str):
+        if value not in ("auto", "required", "none"):
+            raise ValueError(f"tool_choice: expected 'auto', 'required', 'none' or an object, got {value!r:.50}")
+        return value
+    return None
+
+
+def allowed_choice(mode: Any, names: list[str], where: str) -> tuple[str, str | None]:
+    """``allowed_tools``: one tool that must be called is a named choice; a wider set keeps only its mode.
+
+    ReceivedRequest has no field for a set of allowed tools, so a set of several is read as its mode alone.
+    """
+    if mode not in ("auto", "required"):
+        raise ValueError(f"{where}.mode: expected 'auto' or 'required', got {mode!r:.50}")
+    if not names:
+        raise ValueError(f"{where}.tools: expected at least one tool")
+    if mode == "required" and len(names) == 1:
+        return "named", names[0]
+    return str(mode), None
+
+
+def text_of_content(content: Any, where: str, kinds: tuple[str, ...]) -> str:
+    """The text of a message's content: a string, or its parts of a text type (``kinds``)."""
+    if isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for i, part in enumerate(array(content, f"{where}.content")):
+        part = obj(part, f"{where}.content[{i}]")
+        if part.get("type") in kinds and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+    return "".join(texts)

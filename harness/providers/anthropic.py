@@ -5,15 +5,18 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
+from harness.providers import _openai as _read
 from harness.providers._base import (
+    DeclaredTool,
     ParsedAnswer,
     Provider,
     RawCall,
+    ReceivedRequest,
     SDKClient,
     StreamReader,
     ToolOutput,
@@ -37,10 +40,27 @@ from harness.providers._schema import SchemaRules
 
 DEFAULT_MAX_TOKENS = 4096
 MAX_STRICT_TOOLS = 20
+#: Error type by HTTP status, as the API names them; other 4xx are invalid requests, other 5xx API errors.
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
 
 
 class Anthropic(Provider):
     name = "anthropic"
+    #: Paths served, matched whole against the URL path (the SDK may add ``?beta=true``, a query).
+    paths = (re.compile(r"/v1/messages"),)
+    token_limit_reason = "max_tokens"
     tool_name_pattern = re.compile(r"[a-zA-Z0-9_-]{1,64}")
     tool_name_rule = "1 to 64 of a-z, A-Z, 0-9, '_' and '-'"
     incomplete_reasons = frozenset({"max_tokens", "model_context_window_exceeded"})
@@ -204,6 +224,56 @@ class Anthropic(Provider):
         ]
         return [assistant, {"role": "user", "content": results}]
 
+    # --- the emulator's side: reading a request, writing an error --------------------
+    def read_request(self, body: Any, *, path: str) -> ReceivedRequest:
+        body = _read.obj(body, "body")
+        raw_tools = _read.array(body.get("tools"), "tools")
+        tools = [self._declared(tool, f"tools[{i}]") for i, tool in enumerate(raw_tools)]
+        choice, named, parallel = _tool_choice(body.get("tool_choice"))
+        messages = [_read.obj(m, f"messages[{i}]") for i, m in enumerate(_read.array(body.get("messages"), "messages"))]
+        if not messages:
+            raise ValueError("messages: required, at least one message")
+        return ReceivedRequest(
+            model=_read.required_string(body, "model"),
+            tools=tools,
+            tool_choice=choice,
+            named_tool=named,
+            parallel=parallel,
+            stream=_read.flag(body, "stream", False),
+            max_tokens=_read.count(body, "max_tokens"),
+            continuation=_continuation(messages),
+            prompt=_prompt(messages),
+        )
+
+    def _declared(self, tool: Any, where: str) -> DeclaredTool:
+        tool = _read.obj(tool, where)
+        kind = _read.string(tool, "type", where)
+        if kind not in (None, "custom"):
+            # Anthropic-defined tools (web_search_..., code_execution_..., bash_..., text_editor_...) come
+            # with a versioned type and no schema: declared, never called here.
+            return DeclaredTool(_read.string(tool, "name", where) or kind, None, kind="server")
+        schema = _read.schema(tool, "input_schema", where)
+        if schema is None:
+            raise ValueError(f"{where}.input_schema: required")
+        strict = _read.flag(tool, "strict", False, where)
+        return DeclaredTool(_read.required_string(tool, "name", where), schema, strict=strict)
+
+    def write_error(
+        self, status: int, message: str, *, kind: str | None = None, param: str | None = None
+    ) -> dict[str, Any]:
+        # No field for the parameter: the API names it in the message.
+        type_ = kind or ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+        return {"type": "error", "error": {"type": type_, "message": message}, "request_id": "req_harness"}
+
+    def api_key_present(self, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+        """The SDK sends ``Authorization: Bearer``; the API takes ``x-api-key`` too."""
+        api_key = next((v for k, v in headers.items() if k.lower() == "x-api-key"), "")
+        return bool(api_key.strip()) or _read.bearer_token(headers) is not None
+
+    def missing_key_error(self) -> tuple[int, dict[str, Any]]:
+        """The status and body the API answers a request without a key with."""
+        return 401, self.write_error(401, "x-api-key header is required")
+
     # --- writing an answer ---------------------------------------------------------
     sse_named = True
 
@@ -250,6 +320,58 @@ class Anthropic(Provider):
             "stop_sequence": None,
             "usage": {"input_tokens": answer.usage.input_tokens, "output_tokens": answer.usage.output_tokens},
         }
+
+
+def _tool_choice(value: Any) -> tuple[str, str | None, bool]:
+    """(choice, named tool, parallel) of ``tool_choice``: absent is auto, parallel calls allowed."""
+    if value is None:
+        return "auto", None, True
+    choice = _read.obj(value, "tool_choice")
+    kind = choice.get("type")
+    parallel = not _read.flag(choice, "disable_parallel_tool_use", False, "tool_choice")
+    if kind == "tool":
+        return "named", _read.required_string(choice, "name", "tool_choice"), parallel
+    names = {"auto": "auto", "any": "required", "none": "none"}
+    if kind not in names:
+        raise ValueError(f"tool_choice.type: expected 'auto', 'any', 'tool' or 'none', got {kind!r:.50}")
+    return names[kind], None, parallel
+
+
+def _tool_results(message: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """The ``tool_result`` blocks of a message."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return []
+    blocks = [
+        _read.obj(b, f"messages[{index}].content[{i}]")
+        for i, b in enumerate(_read.array(content, f"messages[{index}].content"))
+    ]
+    return [block for block in blocks if block.get("type") == "tool_result"]
+
+
+def _continuation(messages: list[dict[str, Any]]) -> bool:
+    """Whether the last turn is a user message of tool results.
+
+    A system message after the results (a ``tool_addition``, say) still leaves them the last turn.
+    """
+    for index in reversed(range(len(messages))):
+        role = messages[index].get("role")
+        if role != "system":
+            return role == "user" and bool(_tool_results(messages[index], index))
+    return False
+
+
+def _prompt(messages: list[dict[str, Any]]) -> str:
+    """The text of the last user message that is not only tool results (those answer the model, not ask it)."""
+    for index in reversed(range(len(messages))):
+        message = messages[index]
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, list) and content and len(_tool_results(message, index)) == len(content):
+            continue
+        return _read.text_of_content(content, f"messages[{index}]", ("text",))
+    return ""
 
 
 def _blocks(answer: WireAnswer) -> list[dict[str, Any]]:

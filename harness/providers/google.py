@@ -13,14 +13,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
-from pydantic.alias_generators import to_snake
+from pydantic.alias_generators import to_camel, to_snake
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
+from harness.providers import _openai as _read
 from harness.providers._base import (
+    DeclaredTool,
     ParsedAnswer,
     Provider,
     RawCall,
+    ReceivedRequest,
     SDKClient,
     StreamReader,
     ToolOutput,
@@ -72,6 +75,29 @@ _DESCRIBED = frozenset(
 )
 
 
+# Paths served, matched whole against the URL path (``?alt=sse`` and ``?key=`` are the query).
+_METHOD = r"models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)"
+GEMINI_PATHS = (re.compile(rf"/v1(?:beta|alpha)?/{_METHOD}"),)
+# Vertex AI: under a project and location, or (express mode, with an API key) without.
+VERTEX_PATHS = (re.compile(rf"/v1(?:beta1)?/(?:projects/[^/]+/locations/[^/]+/)?publishers/google/{_METHOD}"),)
+#: google.rpc status names by HTTP status; other 4xx are invalid arguments, other 5xx internal errors.
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+#: Tool choice by ``functionCallingConfig.mode``; VALIDATED lets the model answer in text, as AUTO does.
+CALLING_MODES = {"MODE_UNSPECIFIED": "auto", "AUTO": "auto", "VALIDATED": "auto", "ANY": "required", "NONE": "none"}
+
+
 class Google(Provider):
     """One adapter for both back ends; they differ only in how the SDK client is built."""
 
@@ -80,6 +106,7 @@ class Google(Provider):
     incomplete_reasons = frozenset(
         {"MAX_TOKENS", "MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"}
     )
+    token_limit_reason = "MAX_TOKENS"
     rules = SchemaRules(
         provider="google",
         allowed=_ALLOWED,
@@ -94,6 +121,7 @@ class Google(Provider):
     def __init__(self, name: str, *, vertexai: bool) -> None:
         self.name = name
         self.vertexai = vertexai
+        self.paths = VERTEX_PATHS if vertexai else GEMINI_PATHS
         # Same dialect for both back ends; errors name the one the caller picked.
         self.rules = dataclasses.replace(Google.rules, provider=name)
 
@@ -222,6 +250,62 @@ class Google(Provider):
         # As many function responses as calls, in one content.
         return [model_turn, {"role": "user", "parts": parts}]
 
+    # --- the emulator's side: reading a request, writing an error --------------------
+    def read_request(self, body: Any, *, path: str) -> ReceivedRequest:
+        """Envelope keys are camelCase on the wire, but the API takes snake_case too (the SDK sends some)."""
+        body = _read.obj(body, "body")
+        contents = [_read.obj(c, f"contents[{i}]") for i, c in enumerate(_read.array(body.get("contents"), "contents"))]
+        if not contents:
+            raise ValueError("contents: required, at least one content")
+        choice, named = _function_calling(body)
+        generation, where = _field(body, "generationConfig", "")
+        generation = _read.obj({} if generation is None else generation, where)
+        route = path.partition("?")[0]
+        model = re.search(r"/models/([^/:]+)", route)
+        return ReceivedRequest(
+            # The model is named in the path (.../models/{model}:generateContent), not in the body.
+            model=model.group(1) if model else None,
+            tools=_declared_tools(body.get("tools")),
+            tool_choice=choice,
+            named_tool=named,
+            parallel=True,  # no switch: Gemini may always call several functions at once
+            stream=route.endswith(":streamGenerateContent"),
+            max_tokens=_read.count(generation, _key(generation, "maxOutputTokens"), where),
+            continuation=bool(_function_responses(contents[-1], len(contents) - 1)),
+            prompt=_prompt(contents),
+        )
+
+    def write_error(
+        self, status: int, message: str, *, kind: str | None = None, param: str | None = None
+    ) -> dict[str, Any]:
+        name = kind or STATUS_NAMES.get(status, "INTERNAL" if status >= 500 else "INVALID_ARGUMENT")
+        error: dict[str, Any] = {"code": status, "message": message, "status": name}
+        if param is not None:
+            # Google APIs name a bad field in a BadRequest detail.
+            violation = {"field": param, "description": message}
+            error["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [violation]}]
+        return {"error": error}
+
+    def api_key_present(self, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+        """``x-goog-api-key`` (the SDK's way) or ``?key=``; an OAuth ``Authorization: Bearer`` token (Vertex AI)."""
+        api_key = next((v for k, v in headers.items() if k.lower() == "x-goog-api-key"), "")
+        return bool(api_key.strip() or query.get("key", "").strip()) or _read.bearer_token(headers) is not None
+
+    def missing_key_error(self) -> tuple[int, dict[str, Any]]:
+        """The status and body the API answers a request without a key with (not a 401 for the Gemini API)."""
+        if self.vertexai:
+            message = (
+                "Request is missing required authentication credential. Expected OAuth 2 access token, login "
+                "cookie or other valid authentication credential. See "
+                "https://developers.google.com/identity/sign-in/web/devconsole-project."
+            )
+            return 401, self.write_error(401, message)
+        message = (
+            "Method doesn't allow unregistered callers (callers without established identity). Please use API Key "
+            "or other form of API consumer identity to call this API."
+        )
+        return 403, self.write_error(403, message)
+
     # --- writing an answer ---------------------------------------------------------
     def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
         parts = ([{"text": answer.text}] if answer.text else []) + [self._function_call(c) for c in answer.calls]
@@ -264,6 +348,96 @@ class Google(Provider):
             "modelVersion": model,
             "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": total},
         }
+
+
+def _key(value: dict[str, Any], camel: str) -> str:
+    """The spelling of a field ``value`` uses: camelCase (the wire's) unless only snake_case is there."""
+    snake = to_snake(camel)
+    return snake if snake in value and camel not in value else camel
+
+
+def _field(value: dict[str, Any], camel: str, where: str) -> tuple[Any, str]:
+    """A field in either spelling, and its path for errors."""
+    key = _key(value, camel)
+    return value.get(key), _read.at(where, key)
+
+
+def _declared_tools(value: Any) -> list[DeclaredTool]:
+    # One tool object sent bare is read as a list of one, as repeated fields take in Google's JSON.
+    entries = [value] if isinstance(value, dict) else _read.array(value, "tools")
+    tools: list[DeclaredTool] = []
+    for i, entry in enumerate(entries):
+        where = f"tools[{i}]"
+        for key, field in _read.obj(entry, where).items():
+            if field is None:
+                continue
+            if to_snake(key) != "function_declarations":
+                # googleSearch, codeExecution, urlContext, retrieval, ...: run by Google, never called here.
+                tools.append(DeclaredTool(to_camel(key), None, kind="server"))
+                continue
+            for j, declaration in enumerate(_read.array(field, f"{where}.{key}")):
+                tools.append(_declared(declaration, f"{where}.{key}[{j}]"))
+    return tools
+
+
+def _declared(declaration: Any, where: str) -> DeclaredTool:
+    declaration = _read.obj(declaration, where)
+    name = _read.required_string(declaration, "name", where)
+    json_schema, json_where = _field(declaration, "parametersJsonSchema", where)
+    # `parameters` is Gemini's OpenAPI subset (upper-case types, `nullable`); the two are mutually exclusive.
+    openapi = _read.schema(declaration, "parameters", where)
+    if json_schema is not None and openapi is not None:
+        raise ValueError(f"{where}: parameters and {json_where.rsplit('.', 1)[-1]} are both set; set one")
+    if openapi is not None:
+        return DeclaredTool(name, openapi, dialect="openapi")
+    return DeclaredTool(name, None if json_schema is None else _read.obj(json_schema, json_where))
+
+
+def _function_calling(body: dict[str, Any]) -> tuple[str, str | None]:
+    """(choice, named function) of ``toolConfig.functionCallingConfig``: absent is AUTO.
+
+    ANY restricted to one function is a named choice; a wider set of allowed names keeps only its mode
+    (ReceivedRequest has no field for a set of allowed tools).
+    """
+    tool_config, where = _field(body, "toolConfig", "")
+    calling, where = _field(
+        _read.obj({} if tool_config is None else tool_config, where), "functionCallingConfig", where
+    )
+    calling = _read.obj({} if calling is None else calling, where)
+    mode = _read.string(calling, "mode", where) or "AUTO"
+    if mode not in CALLING_MODES:
+        raise ValueError(f"{where}.mode: expected one of {', '.join(CALLING_MODES)}, got {mode!r:.50}")
+    allowed, names_where = _field(calling, "allowedFunctionNames", where)
+    names: list[str] = []
+    for i, name in enumerate(_read.array(allowed, names_where)):
+        if not isinstance(name, str):
+            raise ValueError(f"{names_where}[{i}]: expected a string, got {_read.json_type(name)}")
+        names.append(name)
+    if mode == "ANY" and len(names) == 1:
+        return "named", names[0]
+    return CALLING_MODES[mode], None
+
+
+def _received_parts(content: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    where = f"contents[{index}].parts"
+    return [_read.obj(part, f"{where}[{i}]") for i, part in enumerate(_read.array(content.get("parts"), where))]
+
+
+def _function_responses(content: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    return [part for part in _received_parts(content, index) if _key(part, "functionResponse") in part]
+
+
+def _prompt(contents: list[dict[str, Any]]) -> str:
+    """The text of the last user content that is not only function responses (those answer the model)."""
+    for index in reversed(range(len(contents))):
+        content = contents[index]
+        parts = _received_parts(content, index)
+        if (content.get("role") or "user") != "user" or (
+            parts and len(_function_responses(content, index)) == len(parts)
+        ):
+            continue
+        return "".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
+    return ""
 
 
 def _history(messages: Sequence[Any]) -> tuple[str, list[Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,8 +12,10 @@ from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError, ProviderError
 from harness.providers import _openai
 from harness.providers._base import (
+    DeclaredTool,
     ParsedAnswer,
     RawCall,
+    ReceivedRequest,
     StreamReader,
     ToolOutput,
     Usage,
@@ -24,9 +27,11 @@ from harness.providers._base import (
 from harness.providers._messages import TextPart, is_chat, parts_of, text_of, tool_calls_of
 
 
-class OpenAIResponses(_openai.OpenAIProvider):
+class OpenAIResponses(_openai.OpenAIEndpoint):
     name = "openai-responses"
     incomplete_reasons = frozenset({"max_output_tokens", "content_filter"})
+    paths = (re.compile(r"(?:/v1)?/responses"),)  # with or without the SDK's /v1
+    token_limit_reason = "max_output_tokens"
     # Same dialect as Chat Completions; errors name the API the caller picked.
     rules = dataclasses.replace(_openai.RULES, provider="openai-responses")
     strict_rules = dataclasses.replace(_openai.STRICT_RULES, provider="openai-responses (strict)")
@@ -78,6 +83,26 @@ class OpenAIResponses(_openai.OpenAIProvider):
             text = f"Error: {o.content}" if o.is_error else o.content
             items.append({"type": "function_call_output", "call_id": o.call.id, "output": text})
         return items
+
+    # --- the emulator's side: reading a request --------------------------------------
+    def read_request(self, body: Any, *, path: str) -> ReceivedRequest:
+        body = _openai.obj(body, "body")
+        raw_tools = _openai.array(body.get("tools"), "tools")
+        tools = [_declared(tool, f"tools[{i}]") for i, tool in enumerate(raw_tools)]
+        choice, named = _tool_choice(body.get("tool_choice"))
+        continuation, prompt = _read_input(body.get("input"))
+        return ReceivedRequest(
+            # Optional here: a stored prompt (``prompt``) may name the model instead.
+            model=_openai.string(body, "model"),
+            tools=tools,
+            tool_choice=choice,
+            named_tool=named,
+            parallel=_openai.flag(body, "parallel_tool_calls", True),
+            stream=_openai.flag(body, "stream", False),
+            max_tokens=_openai.count(body, "max_output_tokens"),
+            continuation=continuation,
+            prompt=prompt,
+        )
 
     # --- writing an answer ---------------------------------------------------------
     sse_named = True
@@ -169,6 +194,99 @@ class OpenAIResponses(_openai.OpenAIProvider):
                 "output_tokens_details": {"reasoning_tokens": 0},
             },
         }
+
+
+def _declared(tool: Any, where: str) -> DeclaredTool:
+    tool = _openai.obj(tool, where)
+    kind = _openai.required_string(tool, "type", where)
+    if kind == "function":
+        schema = _openai.schema(tool, "parameters", where)
+        # Left out, strict is what the API makes of the schema: strict when the schema allows it.
+        omitted = tool.get("strict") is None
+        strict = _strict_compatible(schema) if omitted else _openai.flag(tool, "strict", False, where)
+        return DeclaredTool(_openai.required_string(tool, "name", where), schema, strict=strict)
+    if kind in ("custom", "namespace"):
+        # Free-form input, or functions called under a namespace: declared, never called here.
+        return DeclaredTool(_openai.required_string(tool, "name", where), None, kind="custom")
+    # Built-in tools (web_search, file_search, mcp, code_interpreter, ...) run at OpenAI or beside it.
+    return DeclaredTool(_builtin_name(tool, kind, where), None, kind="server")
+
+
+def _builtin_name(tool: dict[str, Any], kind: str, where: str) -> str:
+    """What a built-in tool is known by in a tool choice: an MCP server's label, else its type."""
+    if kind == "mcp":
+        return _openai.required_string(tool, "server_label", where)
+    return kind
+
+
+def _strict_compatible(schema: Any) -> bool:
+    """Whether strict mode takes ``schema``: an object at the root, every object closed, every property required."""
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return False
+    return _closed(schema)
+
+
+def _closed(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return True
+    if schema.get("type") == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        if schema.get("additionalProperties") is not False or set(properties) != set(schema.get("required") or ()):
+            return False
+    children: list[Any] = []
+    for key in ("properties", "$defs", "definitions"):
+        if isinstance(schema.get(key), dict):
+            children += schema[key].values()
+    for key in ("items", "anyOf"):
+        value = schema.get(key)
+        children += value if isinstance(value, list) else [value]
+    return all(_closed(child) for child in children)
+
+
+def _tool_choice(value: Any) -> tuple[str, str | None]:
+    simple = _openai.simple_choice(value)
+    if simple is not None:
+        return simple, None
+    choice = _openai.obj(value, "tool_choice")
+    kind = _openai.required_string(choice, "type", "tool_choice")
+    if kind == "allowed_tools":
+        names = []
+        for i, tool in enumerate(_openai.array(choice.get("tools"), "tool_choice.tools")):
+            where = f"tool_choice.tools[{i}]"
+            tool = _openai.obj(tool, where)
+            tool_kind = _openai.required_string(tool, "type", where)
+            if tool_kind in ("function", "custom"):
+                names.append(_openai.required_string(tool, "name", where))
+            else:
+                names.append(_builtin_name(tool, tool_kind, where))
+        return _openai.allowed_choice(choice.get("mode"), names, "tool_choice")
+    if kind in ("function", "custom"):
+        return "named", _openai.required_string(choice, "name", "tool_choice")
+    # A built-in tool forced by its type (web_search_preview, file_search, ...) or an MCP server by its label.
+    return "named", _builtin_name(choice, kind, "tool_choice")
+
+
+def _read_input(value: Any) -> tuple[bool, str]:
+    """(continuation, prompt) of ``input``: a string is one user message; items end with a tool's output or not."""
+    if isinstance(value, str):
+        return False, value
+    items = _openai.array(value, "input")
+    last = ""
+    prompt = None
+    for i, item in enumerate(items):
+        item = _openai.obj(item, f"input[{i}]")
+        kind = str(item.get("type") or "message")
+        role = item.get("role")
+        if kind == "message" and role == "user":
+            prompt = (i, item)
+        if kind != "message" or role not in ("system", "developer"):
+            last = kind  # a system or developer message after the results still leaves them the last turn
+    # Every output a client sends back for a call is a "..._output" item (function_call_output and kin).
+    continuation = last.endswith("_output")
+    if prompt is None:
+        return continuation, ""
+    i, item = prompt
+    return continuation, _openai.text_of_content(item.get("content"), f"input[{i}]", ("input_text",))
 
 
 def _output_items(answer: WireAnswer) -> list[dict[str, Any]]:
