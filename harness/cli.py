@@ -19,6 +19,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -40,10 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description="Tools for harness's recorded provider cassettes.")
+    parser = argparse.ArgumentParser(
+        prog="harness", description="Recorded provider cassettes, and a provider emulator to record against."
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_scan(commands)
     _add_cassettes(commands)
+    _add_emulate(commands)
     return parser
 
 
@@ -176,3 +180,61 @@ def _target(source: Path, out: Path | None) -> Path:
     if out is not None:
         return out / f"{source.stem}.yaml"
     return source.with_name(f"{source.stem}.harness.yaml")
+
+
+def _add_emulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "emulate",
+        help="serve the provider emulator on a loopback port",
+        description="Answer OpenAI, Anthropic, Gemini and Vertex AI requests offline: parallel calls drawn from "
+        "the declared schemas, scripted answers and faults, and the real APIs' rejections.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    parser.add_argument("--seed", type=int, default=0, help="answers are deterministic per seed and request")
+    parser.add_argument("--script", type=Path, help="YAML or JSON rules mapping prompts to calls, text or faults")
+    parser.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="after --, a command to run against the emulator (for example pytest --record-mode=rewrite); "
+        "the emulator stops when it ends",
+    )
+    parser.set_defaults(handler=_emulate)
+
+
+def _emulate(arguments: argparse.Namespace) -> int:
+    from harness.emulator import ScriptError, load_script, run
+
+    try:
+        script = load_script(arguments.script) if arguments.script else None
+    except (OSError, ScriptError) as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    command = [part for part in arguments.command if part != "--"]
+    if command:
+        return _run_against_emulator(command, arguments.host, arguments.port, arguments.seed, script)
+    url = f"http://{arguments.host}:{arguments.port}"
+    print(
+        f"harness emulator on {url}: export OPENAI_BASE_URL={url}/v1 ANTHROPIC_BASE_URL={url} "
+        f"GOOGLE_GEMINI_BASE_URL={url} GOOGLE_VERTEX_BASE_URL={url}",
+        flush=True,
+    )
+    run(host=arguments.host, port=arguments.port, seed=arguments.seed, script=script)
+    return 0
+
+
+def _run_against_emulator(command: list[str], host: str, port: int, seed: int, script: Any) -> int:
+    """Run ``command`` with every SDK pointed at a fresh emulator; its exit status is ours."""
+    import os
+    import subprocess
+
+    from harness.emulator import serve
+
+    with serve(host=host, port=port, seed=seed, script=script) as running:
+        environment = {**os.environ, **running.environment()}
+        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+            environment.setdefault(name, "harness-emulator-key")  # the emulator wants a key, any key
+        if not environment.get("GOOGLE_CLOUD_PROJECT"):
+            environment.pop("GOOGLE_CLOUD_PROJECT", None)  # Vertex AI then records in its API-key form
+        print(f"harness emulator on {running.url}: running {' '.join(command)}", flush=True)
+        return subprocess.call(command, env=environment)

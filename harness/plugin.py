@@ -25,10 +25,11 @@ import pytest
 if TYPE_CHECKING:
     from vcr import VCR
 
-_HARNESS_FIXTURES = frozenset({"parallel_client", "parallel_async_client", "harness_client"})
+_HARNESS_FIXTURES = frozenset({"parallel_client", "parallel_async_client", "harness_client", "harness_emulator"})
 _FAILED = pytest.StashKey[bool]()
 _CURRENT = pytest.StashKey["pytest.Item | None"]()
 _TEST = pytest.StashKey[Any]()
+_EMULATOR = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,7 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "providers(*specs, allow_unplayed=False): run the test once per provider spec with a recorded cassette",
     )
+    config.addinivalue_line("markers", "emulator_script(path): the harness emulator answers this test from a script")
     config.stash[_CURRENT] = None
+    config.stash[_EMULATOR] = None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -96,7 +99,8 @@ def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
         return
     from harness.recording._session import configure_for_test
 
-    configure_for_test(vcr, item, failed=lambda: item.stash.get(_FAILED, False))
+    emulator = config.stash.get(_EMULATOR, None) if "harness_emulator" in getattr(item, "fixturenames", ()) else None
+    configure_for_test(vcr, item, failed=lambda: item.stash.get(_FAILED, False), emulator=emulator)
 
 
 def _is_harness_test(item: pytest.Item) -> bool:
@@ -124,7 +128,8 @@ def _harness_test(request: pytest.FixtureRequest, harness_spec: str | None) -> I
 
     test = HarnessTest(request, failed=lambda: request.node.stash.get(_FAILED, False))
     request.node.stash[_TEST] = test
-    yield
+    with test.scripted(request.config.stash.get(_EMULATOR, None)):
+        yield
     test.finish()
 
 
@@ -150,6 +155,29 @@ def parallel_client(harness_spec: str | None, harness_client: Callable[..., Any]
 def parallel_async_client(harness_spec: str | None, harness_client: Callable[..., Any]) -> Any:
     """The async client for this run's spec, for tests under pytest-asyncio or anyio."""
     return harness_client(_marked_spec(harness_spec, "parallel_async_client"), async_client=True)
+
+
+@pytest.fixture(scope="session")
+def harness_emulator_script() -> Any:
+    """The script the session's emulator answers from: override it (a path or a ``Script``); default none."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def harness_emulator(harness_emulator_script: Any, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """The provider emulator on a free loopback port for the whole session, the SDKs pointed at it.
+
+    Its base-URL variables stay set for the rest of the session. ``@pytest.mark.emulator_script(path)``
+    swaps the script for one test. Cassettes recorded against it say so in their metadata.
+    """
+    from harness.emulator import serve
+
+    with serve(script=harness_emulator_script) as running, pytest.MonkeyPatch.context() as environment:
+        for name, value in running.environment().items():
+            environment.setenv(name, value)
+        pytestconfig.stash[_EMULATOR] = running
+        yield running
+        pytestconfig.stash[_EMULATOR] = None
 
 
 def _marked_spec(spec: str | None, fixture: str) -> str:

@@ -1,6 +1,7 @@
 """The seed scenario replayed from this project's own cassettes (``cassettes/``), through the pytest plugin.
 
-Re-record with ``python -m tests.recording._provider_server pytest --record-mode=rewrite tests/test_seed_cassettes.py``.
+Recorded through the emulator from ``cassettes/seed.yaml``; re-record with
+``harness emulate --port 0 --script cassettes/seed.yaml -- pytest --record-mode=rewrite tests/test_seed_cassettes.py``.
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ class OpenAIResponses(_openai.OpenAIEndpoint):
             "top_p": None,
             "usage": {
                 **usage,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                 "output_tokens_details": {"reasoning_tokens": 0},
             },
         }

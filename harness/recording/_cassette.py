@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import importlib.metadata
+import json
 import threading
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -108,7 +109,11 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
             except importlib.metadata.PackageNotFoundError:
                 continue
         recorded_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-        return {"recorded_at": recorded_at, "hosts": hosts, "versions": versions, **self.settings.source}
+        metadata = {"recorded_at": recorded_at, "hosts": hosts, "versions": versions, **self.settings.source}
+        emulated = [_emulator_source(r) for r in cassette_dict["responses"]]
+        if any(emulated) and "source" not in metadata:
+            metadata["source"] = {"emulator": next(e for e in emulated if e)}
+        return metadata
 
     # --- playing -------------------------------------------------------------------------------
 
@@ -167,6 +172,18 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
 
 
 _DISTRIBUTION = "parallel-tools-harness"
+
+
+def _emulator_source(response: dict[str, Any]) -> dict[str, Any] | None:
+    """The seed and script the harness emulator says it answered with (its ``x-harness-emulator-source``)."""
+    for name, values in (response.get("headers") or {}).items():
+        if name.lower() == "x-harness-emulator-source" and values:
+            try:
+                source = json.loads(values[0])
+            except ValueError:
+                return None
+            return source if isinstance(source, dict) else None
+    return None
 
 
 # --- the httpx2 transport stubs -------------------------------------------------------------------

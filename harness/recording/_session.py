@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +38,20 @@ def select_specs(marked: Sequence[str], option: str | None) -> list[str]:
     return specs + [part for part in wanted if "/" in part and part not in specs]
 
 
-def configure_for_test(vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool]) -> None:
+def configure_for_test(vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool], emulator: Any = None) -> None:
     """Harness cassettes for ``item``: settings from the ini file, and its cassette folder."""
     config = item.config
+    source: dict[str, Any] = {}
+    if emulator is not None:
+        script = emulator.state.script
+        source["source"] = {"emulator": {"seed": emulator.state.seed, "script": script.source if script else None}}
     settings = RecordingSettings(
         # The replay key too: code that copies a key into a body must match whichever key it ran with.
         secrets=[*secret_values(config.getini("harness_secret_variables")), REPLAY_KEY],
         record_errors=bool(config.getini("harness_record_errors")),
         test_id=item.nodeid,
         failed=failed,
+        source=source,
     )
     configure(vcr, settings)
     folder = config.getini("harness_cassette_dir")
@@ -123,6 +129,22 @@ class HarnessTest:
         if self.replaying and prefix in ("openai", "openai-responses", "anthropic"):
             kwargs.setdefault("max_retries", 0)  # a miss is reported at once, not after back-off
         return harness.from_provider(spec, async_client=async_client, **kwargs)
+
+    @contextlib.contextmanager
+    def scripted(self, emulator: Any) -> Iterator[None]:
+        """For a test marked ``emulator_script(path)``, the session's emulator answers from that script."""
+        marker = self.request.node.get_closest_marker("emulator_script")
+        if emulator is None or marker is None:
+            yield
+            return
+        from harness.emulator import load_script
+
+        before = emulator.state.script
+        emulator.state.script = load_script(Path(self.request.path.parent, marker.args[0]))
+        try:
+            yield
+        finally:
+            emulator.state.script = before
 
     def finish(self) -> None:
         """Fail the test if it left recorded interactions unplayed (unless allowed)."""

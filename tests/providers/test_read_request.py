@@ -21,7 +21,8 @@ from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, USER
 from tests.providers.test_real_recordings import RECORDINGS, declared_tools
 
-SHARED_RECORDINGS = Path("/work/shared/real-recordings")
+# ../shared beside the clone, as CI lays it out; absent elsewhere, which leaves the bundled copies.
+SHARED_RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "real-recordings"
 RECORDING_FILES = sorted(RECORDINGS.rglob("*.json")) + sorted(SHARED_RECORDINGS.rglob("*.json"))
 # Old model names in recordings make the SDKs warn; that is not what is tested here.
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")

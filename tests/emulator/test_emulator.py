@@ -1,0 +1,237 @@
+"""The emulator over a real socket, through the real SDKs: answers, scripts, faults and rejections."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx2
+import jsonschema
+import openai
+import pytest
+from pydantic import BaseModel, Field
+
+import harness
+from harness.emulator import RunningEmulator, parse_script, serve
+from harness.providers import PREFIXES, get_provider
+from harness.testing import sdk_client
+from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, GoogleSearch, Weather, dumps
+from tests.providers.test_read_request import RECORDING_FILES, _recording_id
+
+pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
+
+SEED_SCRIPT = parse_script(
+    [
+        {
+            "match": "weather in toronto and dallas",
+            "calls": [
+                {name: call.model_dump()}
+                for name, call in zip(("Weather", "Weather", "GoogleSearch"), CALLS, strict=True)
+            ],
+        },
+        {"match": "say hello", "text": "Hello from the emulator."},
+        {"match": "rate limit me", "fault": "rate_limit=3"},
+        {"match": "overload me", "fault": "overloaded"},
+        {"match": "cut me", "fault": "cut_stream"},
+        {"match": "stop early", "fault": "max_tokens"},
+        {"match": "break the arguments", "fault": "malformed_arguments"},
+        {"match": "take your time", "fault": {"name": "slow", "seconds": 0.3}},
+    ],
+    source="seed-script",
+)
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    with serve(script=SEED_SCRIPT, seed=7) as running:
+        yield running
+
+
+def base_url(prefix: str, emulator: RunningEmulator) -> str:
+    return f"{emulator.url}/v1" if prefix.startswith("openai") else emulator.url
+
+
+def client(prefix: str, emulator: RunningEmulator, **kwargs: Any) -> harness.ParallelToolsClient:
+    sdk = sdk_client(prefix, transport=httpx2.HTTPTransport(), base_url=base_url(prefix, emulator))
+    built: harness.ParallelToolsClient = harness.from_provider(f"{prefix}/emulated-model", client=sdk, **kwargs)
+    return built
+
+
+def ask(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
+
+
+class Booking(BaseModel):
+    """Bounds, enums, nesting and optional fields every provider's schema keeps (the emulator answers from
+    the schema sent: a constraint a provider only reads in the description is not kept by it either)."""
+
+    guests: int = Field(ge=1, le=12)
+    name: str
+    when: datetime.date
+    tags: list[Literal["quiet", "window", "terrace"]] = Field(default_factory=list, max_length=3)
+    contact: Weather | None = None
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_generated_calls_validate_and_repeat_for_the_same_request(
+    prefix: str, stream: bool, emulator: RunningEmulator
+) -> None:
+    parallel = client(prefix, emulator)
+    response_model = Iterable[Booking | GoogleSearch]
+    first = list(parallel.create(messages=ask("book a table"), response_model=response_model, stream=stream))
+    again = list(parallel.create(messages=ask("book a table"), response_model=response_model, stream=stream))
+    assert first and dumps(first) == dumps(again)
+    assert all(isinstance(value, Booking | GoogleSearch) for value in first)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_a_script_gives_the_seed_answer(prefix: str, stream: bool, emulator: RunningEmulator) -> None:
+    values = client(prefix, emulator).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream)
+    assert dumps(values) == dumps(CALLS)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_scripted_text_is_no_tool_calls(prefix: str, emulator: RunningEmulator) -> None:
+    with pytest.raises(harness.NoToolCallsError, match="Hello from the emulator"):
+        client(prefix, emulator).create(messages=ask("please say hello"), response_model=RESPONSE_MODEL)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_faults_reach_the_client_as_the_real_failures_do(prefix: str, stream: bool, emulator: RunningEmulator) -> None:
+    parallel = client(prefix, emulator)
+
+    def create(text: str) -> list[Any]:
+        return list(parallel.create(messages=ask(text), response_model=RESPONSE_MODEL, stream=stream))
+
+    with pytest.raises(Exception) as limited:
+        create("rate limit me")
+    assert _status(limited.value) == 429
+    with pytest.raises(Exception) as overloaded:
+        create("overload me")
+    assert _status(overloaded.value) == (529 if prefix == "anthropic" else 503)
+    with pytest.raises(harness.IncompleteResponseError):
+        create("stop early, please")
+    if stream:
+        with pytest.raises(harness.IncompleteResponseError, match="ended before its finish event"):
+            create("cut me")
+    with pytest.raises(harness.ToolCallError, match=r"invalid arguments"):
+        create("break the arguments")
+    started = time.monotonic()
+    create("take your time")
+    assert time.monotonic() - started >= 0.3
+
+
+def _status(error: BaseException) -> int | None:
+    for candidate in (error, error.__cause__):
+        status = getattr(candidate, "status_code", None) or getattr(candidate, "code", None)
+        if isinstance(status, int):
+            return status
+    return None
+
+
+def test_rate_limits_say_when_to_retry(emulator: RunningEmulator) -> None:
+    sdk = sdk_client("openai", transport=httpx2.HTTPTransport(), base_url=base_url("openai", emulator))
+    with pytest.raises(openai.RateLimitError) as info:
+        sdk.chat.completions.create(model="m", messages=ask("rate limit me"))
+    assert info.value.response.headers["retry-after"] == "3"
+    assert info.value.code == "rate_limit_exceeded"
+
+
+# --- rejections ---------------------------------------------------------------------------------------
+
+
+def post(
+    emulator: RunningEmulator, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> httpx2.Response:
+    sent = {"authorization": "Bearer test-key", "x-goog-api-key": "test-key"} if headers is None else headers
+    return httpx2.post(emulator.url + path, json=body, headers=sent)
+
+
+def test_a_request_without_a_key_gets_the_providers_own_answer(emulator: RunningEmulator) -> None:
+    for path, body in (("/v1/chat/completions", {"model": "m", "messages": ask("hi")}), ("/v1/messages", {})):
+        response = post(emulator, path, body, headers={})
+        assert response.status_code == 401
+    assert post(emulator, "/v1/messages", {}, headers={}).json()["error"]["type"] == "authentication_error"
+    gemini = post(emulator, "/v1beta/models/m:generateContent", {"contents": []}, headers={})
+    assert gemini.status_code == 403 and gemini.json()["error"]["status"] == "PERMISSION_DENIED"
+
+
+def test_anthropic_requires_max_tokens(emulator: RunningEmulator) -> None:
+    response = post(emulator, "/v1/messages", {"model": "m", "messages": ask("hi")})
+    assert response.status_code == 400
+    assert response.json()["error"] == {"type": "invalid_request_error", "message": "max_tokens: Field required"}
+    assert response.headers["x-harness-emulator"] == "rejected by rule: anthropic requires max_tokens"
+
+
+def test_tool_names_are_checked_against_the_providers_pattern(emulator: RunningEmulator) -> None:
+    tool = {"type": "function", "function": {"name": "weather.lookup", "parameters": {"type": "object"}}}
+    response = post(emulator, "/v1/chat/completions", {"model": "m", "messages": ask("hi"), "tools": [tool]})
+    assert response.status_code == 400
+    assert "weather.lookup" in response.json()["error"]["message"]
+    assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_openai_strict_schemas_must_be_closed_and_fully_required(emulator: RunningEmulator) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": []}
+    tool = {"type": "function", "function": {"name": "t", "parameters": schema, "strict": True}}
+    response = post(emulator, "/v1/chat/completions", {"model": "m", "messages": ask("hi"), "tools": [tool]})
+    assert response.status_code == 400
+    assert "'additionalProperties' is required to be supplied and to be false" in response.json()["error"]["message"]
+
+
+def test_unanswered_tool_calls_are_rejected(emulator: RunningEmulator) -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "t", "arguments": "{}"}}
+    messages = [*ask("hi"), {"role": "assistant", "tool_calls": [call]}, {"role": "user", "content": "and?"}]
+    response = post(emulator, "/v1/chat/completions", {"model": "m", "messages": messages})
+    assert response.status_code == 400 and "call_1" in response.json()["error"]["message"]
+
+    use = {"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}
+    turns = [*ask("hi"), {"role": "assistant", "content": [use]}, {"role": "user", "content": "and?"}]
+    response = post(emulator, "/v1/messages", {"model": "m", "max_tokens": 10, "messages": turns})
+    assert response.status_code == 400 and "toolu_1" in response.json()["error"]["message"]
+
+
+# --- every real recorded request is accepted and answered --------------------------------------------
+
+_RESPONSE_TYPES = {
+    "openai": ("openai.types.chat", "ChatCompletion"),
+    "openai-responses": ("openai.types.responses", "Response"),
+    "anthropic": ("anthropic.types", "Message"),
+    "google": ("google.genai.types", "GenerateContentResponse"),
+    "vertexai": ("google.genai.types", "GenerateContentResponse"),
+}
+
+
+@pytest.mark.parametrize("path", RECORDING_FILES, ids=_recording_id)
+def test_every_recorded_real_request_is_accepted_and_answered(path: Path, emulator: RunningEmulator) -> None:
+    recording = json.loads(path.read_text(encoding="utf-8"))
+    prefix = path.parent.name
+    provider = get_provider(prefix)
+    url = urlsplit(recording["request"]["uri"])
+    body = recording["request"]["body"]
+    body_plain = {**body, "stream": False} if "stream" in body else body
+    url_path = url.path.replace(":streamGenerateContent", ":generateContent")
+    response = post(emulator, url_path, body_plain)
+    assert response.status_code == 200, response.text
+    received = provider.read_request(body_plain, path=url_path)
+    schemas = {tool.name: tool.schema for tool in received.tools if tool.kind == "function"}
+    module, name = _RESPONSE_TYPES[prefix]
+    sdk_type = getattr(__import__(module, fromlist=[name]), name)
+    answer = provider.read_response(sdk_type.model_validate(response.json()))
+    for call in answer.calls:
+        arguments = json.loads(call.arguments) if isinstance(call.arguments, str) else call.arguments
+        schema = schemas.get(call.name)
+        if schema is not None and tool_dialect(received, call.name) == "json-schema":
+            jsonschema.validate(arguments, schema)
+
+
+def tool_dialect(received: Any, name: str) -> str:
+    return next(str(tool.dialect) for tool in received.tools if tool.name == name)
