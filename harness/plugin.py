@@ -17,6 +17,7 @@ keep their meaning.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +176,9 @@ def harness_emulator(harness_emulator_script: Any, pytestconfig: pytest.Config) 
     with serve(script=harness_emulator_script) as running, pytest.MonkeyPatch.context() as environment:
         for name, value in running.environment().items():
             environment.setenv(name, value)
+        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+            if not os.environ.get(name):
+                environment.setenv(name, "harness-emulator-key")  # it wants a key, any key
         pytestconfig.stash[_EMULATOR] = running
         yield running
         pytestconfig.stash[_EMULATOR] = None

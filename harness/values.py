@@ -389,7 +389,7 @@ def _from_openapi(schema: Any) -> Any:
         # Gemini writes an INTEGER enum as strings ("101"); the value itself is the number.
         out["enum"] = [_number_of(v) if isinstance(v, str) else v for v in out["enum"]]
     if out.pop("nullable", False) is True:
-        annotations = {k: out.pop(k) for k in list(out) if k in ("title", "description")}
+        annotations = {k: out.pop(k) for k in list(out) if k in ("title", "description", "$defs")}
         return {"anyOf": [out, {"type": "null"}], **annotations}
     return out
 
@@ -510,9 +510,12 @@ class _Num(_Node):
         self.lo, self.hi, self.mult = lo, hi, mult
         self.ilo, self.ihi = max(math.ceil(lo), _INT_MIN), min(math.floor(hi), _INT_MAX)
         self.klo = self.khi = 0
-        if mult is not None:
-            self.klo = max(_ceil_div(lo, mult), -(2**53))
-            self.khi = min(_floor_div(hi, mult), 2**53)
+        if mult is not None:  # multiples k * mult; an open end reaches 2**53 multiples past the other end or 0
+            self.klo, self.khi = _ceil_div(lo, mult), _floor_div(hi, mult)
+            if lo <= -_FLOAT_MAX:
+                self.klo = max(self.klo, min(self.khi, 0) - 2**53)
+            if hi >= _FLOAT_MAX:
+                self.khi = min(self.khi, max(self.klo, 0) + 2**53)
 
     def draw(self, ctx: _Ctx, r: int) -> Any:
         src, lo, hi = ctx.src, self.lo, self.hi
@@ -760,8 +763,9 @@ def _blame(node: _Node, site: str, max_depth: int, seen: set[int]) -> Unsatisfia
                 return _blame(sub, ptr, max_depth, seen)
         return UnsatisfiableSchema(node.ptr, f"cannot reach minProperties={node.min_props}")
     if isinstance(node, _Arr):
-        for i, sub in enumerate(node.children()):
-            if not math.isfinite(sub.need):
+        for i in range(node.min_items):
+            sub = node.prefix[i] if i < len(node.prefix) else node.items
+            if sub is not None and not math.isfinite(sub.need):
                 where = f"{node.ptr}/prefixItems/{i}" if i < len(node.prefix) else f"{node.ptr}/items"
                 return _blame(sub, where, max_depth, seen)
     if isinstance(node, _Union):
@@ -1320,13 +1324,11 @@ def _describe_bounds(schema: Mapping[str, Any]) -> str:
 
 
 def _ceil_div(x: float, m: float) -> int:
-    q = x / m
-    return math.ceil(q) if math.isfinite(q) else (-(2**53) if q < 0 else 2**53)
+    return math.ceil(Fraction(x) / Fraction(m))  # exact: x / m may overflow or round
 
 
 def _floor_div(x: float, m: float) -> int:
-    q = x / m
-    return math.floor(q) if math.isfinite(q) else (-(2**53) if q < 0 else 2**53)
+    return math.floor(Fraction(x) / Fraction(m))
 
 
 def _is_multiple(value: float, mult: float) -> bool:
@@ -1360,10 +1362,10 @@ def _plain(src: Source, lo: int, hi: int) -> str:
     if n == 0:
         return ""
     chars = _chars(src, n)
-    pad = src.index(4)  # 1: leading, 2: trailing, 3: both whitespace
-    if pad & 1:
+    pad = src.index(12) - 8  # one string in four: 1 leading, 2 trailing, 3 both whitespace
+    if pad > 0 and pad & 1:
         chars[0] = src.choice(_PADS)
-    if pad & 2:
+    if pad > 0 and pad & 2:
         chars[-1] = src.choice(_PADS)
     return "".join(chars)
 

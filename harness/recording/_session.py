@@ -95,6 +95,8 @@ class HarnessTest:
     def __init__(self, request: pytest.FixtureRequest, *, failed: Callable[[], bool]) -> None:
         self.request = request
         self.failed = failed
+        if "harness_emulator" in request.fixturenames:
+            request.getfixturevalue("harness_emulator")  # first: clients are built against its base URLs
         self.spec: str | None = request.getfixturevalue("harness_spec")
         cassette = request.getfixturevalue("vcr")
         self.cassette = cassette if isinstance(cassette, HarnessCassette) else None
