@@ -217,6 +217,10 @@ def test_every_recorded_real_request_is_accepted_and_answered(path: Path, emulat
     provider = get_provider(prefix)
     url = urlsplit(recording["request"]["uri"])
     body = recording["request"]["body"]
+    streamed = post(emulator, url.path + (f"?{url.query}" if url.query else ""), body)
+    assert streamed.status_code == 200, streamed.text
+    if "text" in recording["response"]:  # a streamed recording is answered with a stream
+        assert streamed.headers["content-type"].startswith("text/event-stream")
     body_plain = {**body, "stream": False} if "stream" in body else body
     url_path = url.path.replace(":streamGenerateContent", ":generateContent")
     response = post(emulator, url_path, body_plain)
@@ -235,3 +239,27 @@ def test_every_recorded_real_request_is_accepted_and_answered(path: Path, emulat
 
 def tool_dialect(received: Any, name: str) -> str:
     return next(str(tool.dialect) for tool in received.tools if tool.name == name)
+
+
+def test_a_schema_no_value_satisfies_is_answered_with_text_saying_why(emulator: RunningEmulator) -> None:
+    schema = {"type": "object", "properties": {"x": {"not": {"type": "string"}}}, "required": ["x"]}
+    tool = {"type": "function", "function": {"name": "Impossible", "parameters": schema}}
+    response = post(emulator, "/v1/chat/completions", {"model": "m", "messages": ask("go"), "tools": [tool]})
+    assert response.status_code == 200
+    message = response.json()["choices"][0]["message"]
+    assert message["tool_calls"] is None and "cannot call Impossible" in message["content"]
+    assert "no value satisfies Impossible's schema" in response.headers["x-harness-emulator"]
+
+
+def test_an_async_client_reaches_the_app_in_process() -> None:
+    import asyncio
+
+    from harness.emulator import create_app
+
+    async def run() -> list[Any]:
+        sdk = sdk_client("anthropic", transport=httpx2.ASGITransport(app=create_app()), is_async=True)
+        client = harness.from_provider("anthropic/m", client=sdk)
+        return await client.create(messages=ask("book a table"), response_model=Iterable[Booking | GoogleSearch])
+
+    values = asyncio.run(run())
+    assert values and all(isinstance(value, Booking | GoogleSearch) for value in values)
