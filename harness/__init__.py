@@ -54,7 +54,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = frozenset({"providers", "recording", "strategies", "testing"})
+_SUBMODULES = frozenset({"emulator", "providers", "recording", "strategies", "testing", "values"})
 
 
 def __getattr__(name: str) -> Any:

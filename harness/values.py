@@ -167,7 +167,7 @@ class RandomSource(Source):
         return min(max(x, a), b)
 
     def index(self, n: int) -> int:
-        return self._uniform(0, n - 1) if n > 1 else 0
+        return int(self._random() * n) if n < 1 << 30 else self._rng.randrange(n)
 
     def boolean(self) -> bool:
         return self._random() < 0.5
@@ -764,10 +764,10 @@ def _blame(node: _Node, site: str, max_depth: int, seen: set[int]) -> Unsatisfia
         return UnsatisfiableSchema(node.ptr, f"cannot reach minProperties={node.min_props}")
     if isinstance(node, _Arr):
         for i in range(node.min_items):
-            sub = node.prefix[i] if i < len(node.prefix) else node.items
-            if sub is not None and not math.isfinite(sub.need):
+            item = node.prefix[i] if i < len(node.prefix) else node.items
+            if item is not None and not math.isfinite(item.need):
                 where = f"{node.ptr}/prefixItems/{i}" if i < len(node.prefix) else f"{node.ptr}/items"
-                return _blame(sub, where, max_depth, seen)
+                return _blame(item, where, max_depth, seen)
     if isinstance(node, _Union):
         reasons = [_blame(sub, sub.ptr, max_depth, set(seen)) for sub in node.branches]
         if len(reasons) == 1:

@@ -258,8 +258,11 @@ def test_an_async_client_reaches_the_app_in_process() -> None:
 
     async def run() -> list[Any]:
         sdk = sdk_client("anthropic", transport=httpx2.ASGITransport(app=create_app()), is_async=True)
-        client = harness.from_provider("anthropic/m", client=sdk)
-        return await client.create(messages=ask("book a table"), response_model=Iterable[Booking | GoogleSearch])
+        client = harness.from_provider("anthropic/m", client=sdk, async_client=True)
+        values: list[Any] = await client.create(
+            messages=ask("book a table"), response_model=Iterable[Booking | GoogleSearch]
+        )
+        return values
 
     values = asyncio.run(run())
     assert values and all(isinstance(value, Booking | GoogleSearch) for value in values)
