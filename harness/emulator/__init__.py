@@ -30,12 +30,17 @@ class RunningEmulator:
 
     def environment(self) -> dict[str, str]:
         """Base-URL variables pointing every SDK here."""
-        return {
-            "OPENAI_BASE_URL": f"{self.url}/v1",
-            "ANTHROPIC_BASE_URL": self.url,
-            "GOOGLE_GEMINI_BASE_URL": self.url,
-            "GOOGLE_VERTEX_BASE_URL": self.url,
-        }
+        return base_url_environment(self.url)
+
+
+def base_url_environment(url: str) -> dict[str, str]:
+    """The SDKs' base-URL variables, all pointing at a server on ``url``."""
+    return {
+        "OPENAI_BASE_URL": f"{url}/v1",
+        "ANTHROPIC_BASE_URL": url,
+        "GOOGLE_GEMINI_BASE_URL": url,
+        "GOOGLE_VERTEX_BASE_URL": url,
+    }
 
 
 @contextmanager
@@ -81,6 +86,7 @@ __all__ = [
     "FAULTS",
     "EmulatorState",
     "RunningEmulator",
+    "base_url_environment",
     "Script",
     "ScriptError",
     "create_app",

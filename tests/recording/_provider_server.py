@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from harness import WireAnswer
+from harness.emulator import base_url_environment
 from harness.providers import get_provider
 from harness.providers._base import sse
 from tests._seed import CALLS
@@ -39,12 +40,7 @@ class ProviderServer:
 
     def environment(self) -> dict[str, str]:
         """Base-URL variables pointing every SDK here."""
-        return {
-            "OPENAI_BASE_URL": f"{self.url}/v1",
-            "ANTHROPIC_BASE_URL": self.url,
-            "GOOGLE_GEMINI_BASE_URL": self.url,
-            "GOOGLE_VERTEX_BASE_URL": self.url,
-        }
+        return base_url_environment(self.url)
 
 
 @contextmanager
