@@ -87,11 +87,29 @@ _OPENAI_STRICT_UNSUPPORTED = (
 )
 
 
+#: Structured outputs' documented limits: properties in total, object nesting, enum values in total.
+_OPENAI_STRICT_LIMITS = (5000, 10, 1000)
+
+
 def _openai_strict_schemas(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
     for tool in received.tools:
         if tool.kind != "function" or not tool.strict or tool.schema is None:
             continue
-        for path, node in _schema_nodes(tool.schema, ()):
+        nodes = list(_schema_nodes(tool.schema, ()))
+        properties = sum(len(node.get("properties") or {}) for _, node in nodes)
+        depth = max(sum(1 for step in path if step == "properties") for path, _ in nodes)
+        enums = sum(len(node.get("enum") or ()) for _, node in nodes)
+        for count, limit, what in zip(
+            (properties, depth + 1, enums), _OPENAI_STRICT_LIMITS, ("properties", "levels of nesting", "enum values")
+        ):
+            if count > limit:
+                return Rejection(
+                    400,
+                    f"Invalid schema for function '{tool.name}': a strict schema may have at most {limit} {what}, "
+                    f"this one has {count}.",
+                    param="tools",
+                )
+        for path, node in nodes:
             where = f"context=({', '.join(repr(p) for p in path)})"
             for keyword in _OPENAI_STRICT_UNSUPPORTED:
                 if keyword in node:

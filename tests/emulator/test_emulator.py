@@ -266,3 +266,22 @@ def test_an_async_client_reaches_the_app_in_process() -> None:
 
     values = asyncio.run(run())
     assert values and all(isinstance(value, Booking | GoogleSearch) for value in values)
+
+
+def test_openai_strict_schemas_are_held_to_the_documented_limits(emulator: RunningEmulator) -> None:
+    deep: dict[str, Any] = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
+    node = deep
+    for level in range(11):
+        child = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
+        node["properties"][f"l{level}"] = child
+        node["required"].append(f"l{level}")
+        node = child
+    tool = {"type": "function", "function": {"name": "deep", "parameters": deep, "strict": True}}
+    response = post(emulator, "/v1/chat/completions", {"model": "m", "messages": ask("hi"), "tools": [tool]})
+    assert response.status_code == 400 and "at most 10 levels of nesting" in response.json()["error"]["message"]
+    node = deep  # cut to ten levels: the root and nine below it
+    for _ in range(9):
+        node = next(iter(node["properties"].values()))
+    node["properties"], node["required"] = {}, []
+    response = post(emulator, "/v1/chat/completions", {"model": "m", "messages": ask("hi"), "tools": [tool]})
+    assert response.status_code == 200, response.text
