@@ -99,8 +99,9 @@ def _openai_strict_schemas(provider: Provider, body: dict[str, Any], received: R
         properties = sum(len(node.get("properties") or {}) for _, node in nodes)
         depth = max(sum(1 for step in path if step == "properties") for path, _ in nodes)
         enums = sum(len(node.get("enum") or ()) for _, node in nodes)
+        counts = (properties, depth + 1, enums)
         for count, limit, what in zip(
-            (properties, depth + 1, enums), _OPENAI_STRICT_LIMITS, ("properties", "levels of nesting", "enum values")
+            counts, _OPENAI_STRICT_LIMITS, ("properties", "levels of nesting", "enum values"), strict=True
         ):
             if count > limit:
                 return Rejection(
