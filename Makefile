@@ -40,6 +40,7 @@ bench: $(VENV)/.installed
 		|| { echo "could not build $(INSTRUCTOR_VENV): instructor will be skipped"; rm -rf $(INSTRUCTOR_VENV); }
 	$(BIN)/python bench/parallel_tools.py --instructor-python $(INSTRUCTOR_VENV)/bin/python
 	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/emulator.py
 
 docs: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider docs

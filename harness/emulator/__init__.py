@@ -53,7 +53,9 @@ def serve(
     if isinstance(script, (str, Path)):
         script = load_script(script)
     app = create_app(seed=seed, script=script)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP said outright: asyncio sets TCP_NODELAY on accepted connections only for a socket that
+    # says it is TCP, and without it every keep-alive answer waits ~40 ms on a delayed ACK.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))
     config = uvicorn.Config(app, log_level="warning", lifespan="off")

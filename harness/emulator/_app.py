@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,6 @@ from harness.emulator._rules import rejection_for
 from harness.emulator._script import Script
 from harness.providers import PREFIXES, get_provider
 from harness.providers._base import Provider, WireAnswer, WireCall, halves, sse
-from harness.recording._matching import request_key
 
 FAULT_HEADER = "x-harness-fault"
 NOTE_HEADER = "x-harness-emulator"
@@ -38,7 +38,8 @@ class EmulatorState:
 
     seed: int = 0
     script: Script | None = None
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    #: The latest requests answered (bounded: a long recording session must not grow without end).
+    requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
 
 
 def create_app(*, seed: int = 0, script: Script | None = None) -> Starlette:
@@ -98,7 +99,8 @@ async def _handle(state: EmulatorState, request: Request) -> Response:
     if fault is not None and (failure := _failure(provider, prefix, fault)) is not None:
         return failure
 
-    key = request_key("POST", path, raw)
+    # The request as cassettes match it, from the body already parsed: the same request, the same answer.
+    key = f"POST {path}\n{json.dumps(body, sort_keys=True, separators=(',', ':'))}"
     decision = decide(
         received,
         seed=state.seed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import itertools
 import json
 import mimetypes
@@ -13,7 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
-from pydantic.alias_generators import to_camel, to_snake
+from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_snake as _to_snake
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
@@ -34,6 +36,13 @@ from harness.providers._base import (
 )
 from harness.providers._messages import SYSTEM_ROLES, TextPart, is_chat, parts_of, text_of, tool_calls_of
 from harness.providers._schema import SchemaRules
+
+
+@functools.lru_cache(maxsize=1024)
+def to_snake(key: str) -> str:
+    """pydantic's ``to_snake``, cached: the same few keys are converted on every request read."""
+    return _to_snake(key)
+
 
 # What parameters_json_schema takes, per the SDK's docstring for response_json_schema (same backend).
 _ALLOWED = frozenset(
