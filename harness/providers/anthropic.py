@@ -10,7 +10,7 @@ from typing import Any
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
-from harness.providers import _openai as _read
+from harness.providers import _fields as _read
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,

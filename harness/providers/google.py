@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_snake as _to_snake
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
-from harness.providers import _openai as _read
+from harness.providers import _fields as _read
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,

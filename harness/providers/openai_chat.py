@@ -8,7 +8,7 @@ from typing import Any
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
-from harness.providers import _openai
+from harness.providers import _fields, _openai
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
@@ -104,30 +104,30 @@ class OpenAIChat(_openai.OpenAIEndpoint):
 
     # --- the emulator's side: reading a request --------------------------------------
     def read_request(self, body: Any, *, path: str) -> ReceivedRequest:
-        body = _openai.obj(body, "body")
-        raw_tools = _openai.array(body.get("tools"), "tools")
+        body = _fields.obj(body, "body")
+        raw_tools = _fields.array(body.get("tools"), "tools")
         tools = [_declared(tool, f"tools[{i}]") for i, tool in enumerate(raw_tools)]
         choice, named = _tool_choice(body.get("tool_choice"))
-        messages = _openai.array(body.get("messages"), "messages")
+        messages = _fields.array(body.get("messages"), "messages")
         if not messages:
             raise ValueError("messages: required, at least one message")
-        roles = [_openai.obj(m, f"messages[{i}]").get("role") for i, m in enumerate(messages)]
+        roles = [_fields.obj(m, f"messages[{i}]").get("role") for i, m in enumerate(messages)]
         # A system or developer message after the results still leaves them the last turn.
         turns = [role for role in roles if role not in ("system", "developer")]
-        max_tokens = _openai.count(body, "max_completion_tokens")
+        max_tokens = _fields.count(body, "max_completion_tokens")
         return ReceivedRequest(
-            model=_openai.required_string(body, "model"),
+            model=_fields.required_string(body, "model"),
             tools=tools,
             tool_choice=choice,
             named_tool=named,
-            parallel=_openai.flag(body, "parallel_tool_calls", True),
-            stream=_openai.flag(body, "stream", False),
+            parallel=_fields.flag(body, "parallel_tool_calls", True),
+            stream=_fields.flag(body, "stream", False),
             # max_tokens is the older name, still taken.
-            max_tokens=max_tokens if max_tokens is not None else _openai.count(body, "max_tokens"),
+            max_tokens=max_tokens if max_tokens is not None else _fields.count(body, "max_tokens"),
             continuation=bool(turns) and turns[-1] in ("tool", "function"),
             prompt=next(
                 (
-                    _openai.text_of_content(messages[i].get("content"), f"messages[{i}]", ("text",))
+                    _fields.text_of_content(messages[i].get("content"), f"messages[{i}]", ("text",))
                     for i in reversed(range(len(messages)))
                     if roles[i] == "user"
                 ),
@@ -180,44 +180,44 @@ class OpenAIChat(_openai.OpenAIEndpoint):
 
 
 def _declared(tool: Any, where: str) -> DeclaredTool:
-    tool = _openai.obj(tool, where)
+    tool = _fields.obj(tool, where)
     kind = tool.get("type")
     if kind == "function":
-        function = _openai.obj(tool.get("function"), f"{where}.function")
+        function = _fields.obj(tool.get("function"), f"{where}.function")
         where = f"{where}.function"
         return DeclaredTool(
-            _openai.required_string(function, "name", where),
-            _openai.schema(function, "parameters", where),
-            strict=_openai.flag(function, "strict", False, where),
+            _fields.required_string(function, "name", where),
+            _fields.schema(function, "parameters", where),
+            strict=_fields.flag(function, "strict", False, where),
         )
     if kind == "custom":
         # Free-form input (text or a grammar), no JSON schema: declared, never called here.
-        custom = _openai.obj(tool.get("custom"), f"{where}.custom")
-        return DeclaredTool(_openai.required_string(custom, "name", f"{where}.custom"), None, kind="custom")
+        custom = _fields.obj(tool.get("custom"), f"{where}.custom")
+        return DeclaredTool(_fields.required_string(custom, "name", f"{where}.custom"), None, kind="custom")
     raise ValueError(f"{where}.type: expected 'function' or 'custom', got {kind!r:.50}")
 
 
 def _tool_choice(value: Any) -> tuple[str, str | None]:
-    simple = _openai.simple_choice(value)
+    simple = _fields.simple_choice(value)
     if simple is not None:
         return simple, None
-    choice = _openai.obj(value, "tool_choice")
+    choice = _fields.obj(value, "tool_choice")
     kind = choice.get("type")
     if kind in ("function", "custom"):
-        named = _openai.obj(choice.get(kind), f"tool_choice.{kind}")
-        return "named", _openai.required_string(named, "name", f"tool_choice.{kind}")
+        named = _fields.obj(choice.get(kind), f"tool_choice.{kind}")
+        return "named", _fields.required_string(named, "name", f"tool_choice.{kind}")
     if kind == "allowed_tools":
-        allowed = _openai.obj(choice.get("allowed_tools"), "tool_choice.allowed_tools")
+        allowed = _fields.obj(choice.get("allowed_tools"), "tool_choice.allowed_tools")
         names = []
-        for i, tool in enumerate(_openai.array(allowed.get("tools"), "tool_choice.allowed_tools.tools")):
+        for i, tool in enumerate(_fields.array(allowed.get("tools"), "tool_choice.allowed_tools.tools")):
             where = f"tool_choice.allowed_tools.tools[{i}]"
-            tool = _openai.obj(tool, where)
+            tool = _fields.obj(tool, where)
             tool_kind = tool.get("type")
             if tool_kind not in ("function", "custom"):
                 raise ValueError(f"{where}.type: expected 'function' or 'custom', got {tool_kind!r:.50}")
-            inner = _openai.obj(tool.get(tool_kind), f"{where}.{tool_kind}")
-            names.append(_openai.required_string(inner, "name", f"{where}.{tool_kind}"))
-        return _openai.allowed_choice(allowed.get("mode"), names, "tool_choice.allowed_tools")
+            inner = _fields.obj(tool.get(tool_kind), f"{where}.{tool_kind}")
+            names.append(_fields.required_string(inner, "name", f"{where}.{tool_kind}"))
+        return _fields.allowed_choice(allowed.get("mode"), names, "tool_choice.allowed_tools")
     raise ValueError(f"tool_choice.type: expected 'function', 'custom' or 'allowed_tools', got {kind!r:.50}")
 
 

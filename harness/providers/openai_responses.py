@@ -10,7 +10,7 @@ from typing import Any
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError, ProviderError
-from harness.providers import _openai
+from harness.providers import _fields, _openai
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
@@ -86,20 +86,20 @@ class OpenAIResponses(_openai.OpenAIEndpoint):
 
     # --- the emulator's side: reading a request --------------------------------------
     def read_request(self, body: Any, *, path: str) -> ReceivedRequest:
-        body = _openai.obj(body, "body")
-        raw_tools = _openai.array(body.get("tools"), "tools")
+        body = _fields.obj(body, "body")
+        raw_tools = _fields.array(body.get("tools"), "tools")
         tools = [_declared(tool, f"tools[{i}]") for i, tool in enumerate(raw_tools)]
         choice, named = _tool_choice(body.get("tool_choice"))
         continuation, prompt = _read_input(body.get("input"))
         return ReceivedRequest(
             # Optional here: a stored prompt (``prompt``) may name the model instead.
-            model=_openai.string(body, "model"),
+            model=_fields.string(body, "model"),
             tools=tools,
             tool_choice=choice,
             named_tool=named,
-            parallel=_openai.flag(body, "parallel_tool_calls", True),
-            stream=_openai.flag(body, "stream", False),
-            max_tokens=_openai.count(body, "max_output_tokens"),
+            parallel=_fields.flag(body, "parallel_tool_calls", True),
+            stream=_fields.flag(body, "stream", False),
+            max_tokens=_fields.count(body, "max_output_tokens"),
             continuation=continuation,
             prompt=prompt,
         )
@@ -197,17 +197,17 @@ class OpenAIResponses(_openai.OpenAIEndpoint):
 
 
 def _declared(tool: Any, where: str) -> DeclaredTool:
-    tool = _openai.obj(tool, where)
-    kind = _openai.required_string(tool, "type", where)
+    tool = _fields.obj(tool, where)
+    kind = _fields.required_string(tool, "type", where)
     if kind == "function":
-        schema = _openai.schema(tool, "parameters", where)
+        schema = _fields.schema(tool, "parameters", where)
         # Left out, strict is what the API makes of the schema: strict when the schema allows it.
         omitted = tool.get("strict") is None
-        strict = _strict_compatible(schema) if omitted else _openai.flag(tool, "strict", False, where)
-        return DeclaredTool(_openai.required_string(tool, "name", where), schema, strict=strict)
+        strict = _strict_compatible(schema) if omitted else _fields.flag(tool, "strict", False, where)
+        return DeclaredTool(_fields.required_string(tool, "name", where), schema, strict=strict)
     if kind in ("custom", "namespace"):
         # Free-form input, or functions called under a namespace: declared, never called here.
-        return DeclaredTool(_openai.required_string(tool, "name", where), None, kind="custom")
+        return DeclaredTool(_fields.required_string(tool, "name", where), None, kind="custom")
     # Built-in tools (web_search, file_search, mcp, code_interpreter, ...) run at OpenAI or beside it.
     return DeclaredTool(_builtin_name(tool, kind, where), None, kind="server")
 
@@ -215,7 +215,7 @@ def _declared(tool: Any, where: str) -> DeclaredTool:
 def _builtin_name(tool: dict[str, Any], kind: str, where: str) -> str:
     """What a built-in tool is known by in a tool choice: an MCP server's label, else its type."""
     if kind == "mcp":
-        return _openai.required_string(tool, "server_label", where)
+        return _fields.required_string(tool, "server_label", where)
     return kind
 
 
@@ -244,24 +244,24 @@ def _closed(schema: Any) -> bool:
 
 
 def _tool_choice(value: Any) -> tuple[str, str | None]:
-    simple = _openai.simple_choice(value)
+    simple = _fields.simple_choice(value)
     if simple is not None:
         return simple, None
-    choice = _openai.obj(value, "tool_choice")
-    kind = _openai.required_string(choice, "type", "tool_choice")
+    choice = _fields.obj(value, "tool_choice")
+    kind = _fields.required_string(choice, "type", "tool_choice")
     if kind == "allowed_tools":
         names = []
-        for i, tool in enumerate(_openai.array(choice.get("tools"), "tool_choice.tools")):
+        for i, tool in enumerate(_fields.array(choice.get("tools"), "tool_choice.tools")):
             where = f"tool_choice.tools[{i}]"
-            tool = _openai.obj(tool, where)
-            tool_kind = _openai.required_string(tool, "type", where)
+            tool = _fields.obj(tool, where)
+            tool_kind = _fields.required_string(tool, "type", where)
             if tool_kind in ("function", "custom"):
-                names.append(_openai.required_string(tool, "name", where))
+                names.append(_fields.required_string(tool, "name", where))
             else:
                 names.append(_builtin_name(tool, tool_kind, where))
-        return _openai.allowed_choice(choice.get("mode"), names, "tool_choice")
+        return _fields.allowed_choice(choice.get("mode"), names, "tool_choice")
     if kind in ("function", "custom"):
-        return "named", _openai.required_string(choice, "name", "tool_choice")
+        return "named", _fields.required_string(choice, "name", "tool_choice")
     # A built-in tool forced by its type (web_search_preview, file_search, ...) or an MCP server by its label.
     return "named", _builtin_name(choice, kind, "tool_choice")
 
@@ -270,11 +270,11 @@ def _read_input(value: Any) -> tuple[bool, str]:
     """(continuation, prompt) of ``input``: a string is one user message; items end with a tool's output or not."""
     if isinstance(value, str):
         return False, value
-    items = _openai.array(value, "input")
+    items = _fields.array(value, "input")
     last = ""
     prompt = None
     for i, item in enumerate(items):
-        item = _openai.obj(item, f"input[{i}]")
+        item = _fields.obj(item, f"input[{i}]")
         kind = str(item.get("type") or "message")
         role = item.get("role")
         if kind == "message" and role == "user":
@@ -286,7 +286,7 @@ def _read_input(value: Any) -> tuple[bool, str]:
     if prompt is None:
         return continuation, ""
     i, item = prompt
-    return continuation, _openai.text_of_content(item.get("content"), f"input[{i}]", ("input_text",))
+    return continuation, _fields.text_of_content(item.get("content"), f"input[{i}]", ("input_text",))
 
 
 def _output_items(answer: WireAnswer) -> list[dict[str, Any]]:
