@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from harness._toolset import Tool, ToolSet, tool_name, wire_arguments
 from harness.errors import ToolNameError
+from harness.providers._rejections import RejectionRule
 from harness.providers._schema import SchemaRules, transform_schema
 
 
@@ -262,6 +263,11 @@ class Provider(ABC):
         """The assistant turn holding the calls, then the results in the shape the provider demands."""
 
     # --- the emulator's side: reading a request, writing an error ------------------------
+    @property
+    def rejection_rules(self) -> tuple[RejectionRule, ...]:
+        """What this API refuses, each rule with its source; the emulator answers them with ``write_error``."""
+        return ()
+
     #: URL paths this API serves, as regular expressions matched against the whole path.
     paths: tuple[re.Pattern[str], ...] = ()
     #: The finish reason that means "stopped at the token limit", in the provider's words.

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from abc import ABC
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.providers._base import Provider, SDKClient
+from harness.providers._base import Provider, ReceivedRequest, SDKClient
 from harness.providers._fields import bearer_token
+from harness.providers._rejections import Rejection, RejectionRule
 from harness.providers._schema import SchemaRules
 
 TOOL_NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
@@ -137,3 +138,92 @@ class OpenAIEndpoint(OpenAIProvider, ABC):
         error = self.write_error(401, MISSING_KEY)
         error["error"]["code"] = None  # no key is not a wrong key
         return 401, error
+
+
+# --- what the API rejects (the emulator answers these with the provider's own error) ----------
+
+
+#: Structured outputs' documented limits: properties in total, object nesting, enum values in total.
+_OPENAI_STRICT_LIMITS = (5000, 10, 1000)
+
+
+_OPENAI_STRICT_UNSUPPORTED = (
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "prefixItems",
+)
+
+
+def _openai_strict_schemas(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    for tool in received.tools:
+        if tool.kind != "function" or not tool.strict or tool.schema is None:
+            continue
+        nodes = list(_schema_nodes(tool.schema, ()))
+        properties = sum(len(node.get("properties") or {}) for _, node in nodes)
+        depth = max(sum(1 for step in path if step == "properties") for path, _ in nodes)
+        enums = sum(len(node.get("enum") or ()) for _, node in nodes)
+        counts = (properties, depth + 1, enums)
+        for count, limit, what in zip(
+            counts, _OPENAI_STRICT_LIMITS, ("properties", "levels of nesting", "enum values"), strict=True
+        ):
+            if count > limit:
+                return Rejection(
+                    400,
+                    f"Invalid schema for function '{tool.name}': a strict schema may have at most {limit} {what}, "
+                    f"this one has {count}.",
+                    param="tools",
+                )
+        for path, node in nodes:
+            where = f"context=({', '.join(repr(p) for p in path)})"
+            for keyword in _OPENAI_STRICT_UNSUPPORTED:
+                if keyword in node:
+                    return Rejection(
+                        400,
+                        f"Invalid schema for function '{tool.name}': In {where}, '{keyword}' is not permitted.",
+                        param="tools",
+                    )
+            if node.get("type") == "object" or "properties" in node:
+                if node.get("additionalProperties") is not False:
+                    return Rejection(
+                        400,
+                        f"Invalid schema for function '{tool.name}': In {where}, 'additionalProperties' is required "
+                        "to be supplied and to be false.",
+                        param="tools",
+                    )
+                missing = [name for name in node.get("properties", {}) if name not in node.get("required", ())]
+                if missing:
+                    return Rejection(
+                        400,
+                        f"Invalid schema for function '{tool.name}': In {where}, 'required' is required to be "
+                        f"supplied and to be an array including every key in properties. Missing '{missing[0]}'.",
+                        param="tools",
+                    )
+    return None
+
+
+def _schema_nodes(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    if not isinstance(node, dict):
+        return
+    yield path, node
+    for name, sub in (node.get("properties") or {}).items():
+        yield from _schema_nodes(sub, (*path, "properties", name))
+    for key in ("items", "additionalProperties"):
+        yield from _schema_nodes(node.get(key), (*path, key))
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for i, sub in enumerate(node.get(key) or ()):
+            yield from _schema_nodes(sub, (*path, key, str(i)))
+    for key in ("$defs", "definitions"):
+        for name, sub in (node.get(key) or {}).items():
+            yield from _schema_nodes(sub, (*path, key, name))
+
+
+OPENAI_STRICT_SCHEMAS = RejectionRule(
+    "openai strict schema subset",
+    "https://platform.openai.com/docs/guides/structured-outputs#supported-schemas",
+    _openai_strict_schemas,
+)

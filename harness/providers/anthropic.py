@@ -36,6 +36,7 @@ from harness.providers._messages import (
     text_of,
     tool_calls_of,
 )
+from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 from harness.providers._schema import SchemaRules
 
 DEFAULT_MAX_TOKENS = 4096
@@ -57,6 +58,10 @@ ERROR_TYPES = {
 
 
 class Anthropic(Provider):
+    @property
+    def rejection_rules(self) -> tuple[RejectionRule, ...]:
+        return (TOOL_NAMES, *ANTHROPIC_REJECTIONS)
+
     name = "anthropic"
     #: Paths served, matched whole against the URL path (the SDK may add ``?beta=true``, a query).
     paths = (re.compile(r"/v1/messages"),)
@@ -543,6 +548,66 @@ class _MessagesStreamReader(StreamReader):
         rest = [RawCall(i, n, "".join(p)) for i, n, p in self._open.values()]
         self._open.clear()
         return rest
+
+
+# --- what the API rejects (the emulator answers these with the provider's own error) ----------
+
+
+def _anthropic_max_tokens(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    if "max_tokens" not in body:
+        return Rejection(400, "max_tokens: Field required", param="max_tokens")
+    return None
+
+
+def _anthropic_strict_count(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    strict = [tool.name for tool in received.tools if tool.strict]
+    if len(strict) > 20:
+        return Rejection(400, f"tools: at most 20 tools may use strict mode; this request has {len(strict)}")
+    return None
+
+
+def _anthropic_tool_results(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    messages = body.get("messages") or []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        uses = [str(b.get("id")) for b in _message_blocks(message) if b.get("type") == "tool_use"]
+        if not uses:
+            continue
+        following = messages[i + 1] if i + 1 < len(messages) else None
+        if following is None:
+            continue  # a prefilled assistant turn ends the conversation: answered by the model
+        results = {b.get("tool_use_id") for b in _message_blocks(following) if b.get("type") == "tool_result"}
+        missing = [use for use in uses if use not in results]
+        if missing:
+            return Rejection(
+                400,
+                f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                f"{', '.join(missing)}. Each `tool_use` block must have a corresponding `tool_result` block in the "
+                "next message.",
+            )
+    return None
+
+
+def _message_blocks(message: Any) -> Sequence[dict[str, Any]]:
+    content = message.get("content") if isinstance(message, dict) else None
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+
+
+ANTHROPIC_REJECTIONS = (
+    RejectionRule("anthropic requires max_tokens", "https://docs.anthropic.com/en/api/messages", _anthropic_max_tokens),
+    RejectionRule(
+        "anthropic strict tool count",
+        "https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs (at most 20 strict tools)",
+        _anthropic_strict_count,
+    ),
+    RejectionRule(
+        "anthropic tool_result right after tool_use",
+        "https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use"
+        "#handling-tool-use-and-tool-result-content-blocks",
+        _anthropic_tool_results,
+    ),
+)
 
 
 PROVIDER = Anthropic()

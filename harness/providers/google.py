@@ -35,6 +35,7 @@ from harness.providers._base import (
     usage_of,
 )
 from harness.providers._messages import SYSTEM_ROLES, TextPart, is_chat, parts_of, text_of, tool_calls_of
+from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 from harness.providers._schema import SchemaRules
 
 
@@ -109,6 +110,10 @@ CALLING_MODES = {"MODE_UNSPECIFIED": "auto", "AUTO": "auto", "VALIDATED": "auto"
 
 class Google(Provider):
     """One adapter for both back ends; they differ only in how the SDK client is built."""
+
+    @property
+    def rejection_rules(self) -> tuple[RejectionRule, ...]:
+        return (TOOL_NAMES, FUNCTION_RESPONSES)
 
     tool_name_pattern = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}")
     tool_name_rule = "1 to 128 of a-z, A-Z, 0-9, '_', '.', ':' and '-', starting with a letter or '_'"
@@ -667,3 +672,36 @@ def _pad(items: list[Any], index: int) -> None:
 
 GEMINI = Google("google", vertexai=False)
 VERTEX = Google("vertexai", vertexai=True)
+
+
+# --- what the API rejects (the emulator answers these with the provider's own error) ----------
+
+
+def _gemini_function_responses(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    contents = body.get("contents") or []
+    for i, content in enumerate(contents[:-1]):
+        calls = sum(1 for part in _content_parts(content) if "functionCall" in part or "function_call" in part)
+        if not calls:
+            continue
+        responses = sum(
+            1 for part in _content_parts(contents[i + 1]) if "functionResponse" in part or "function_response" in part
+        )
+        if responses and responses != calls:
+            return Rejection(
+                400,
+                "Please ensure that the number of function response parts is equal to the number of function call "
+                "parts of the function call turn.",
+            )
+    return None
+
+
+def _content_parts(content: Any) -> list[dict[str, Any]]:
+    parts = content.get("parts") if isinstance(content, dict) else None
+    return [p for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+
+
+FUNCTION_RESPONSES = RejectionRule(
+    "gemini function responses match the calls",
+    "recorded API error: 'Please ensure that the number of function response parts is equal to ...'",
+    _gemini_function_responses,
+)

@@ -12,6 +12,7 @@ from harness.providers import _fields, _openai
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
+    Provider,
     RawCall,
     ReceivedRequest,
     StreamReader,
@@ -22,9 +23,15 @@ from harness.providers._base import (
     halves,
     usage_of,
 )
+from harness.providers._openai import OPENAI_STRICT_SCHEMAS
+from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 
 
 class OpenAIChat(_openai.OpenAIEndpoint):
+    @property
+    def rejection_rules(self) -> tuple[RejectionRule, ...]:
+        return (TOOL_NAMES, OPENAI_STRICT_SCHEMAS, CHAT_TOOL_MESSAGES)
+
     name = "openai"
     incomplete_reasons = frozenset({"length", "content_filter"})
     # /v1 is in the SDK's default base URL; a base URL without it is served too.
@@ -345,6 +352,39 @@ class _ObjectScanner:
                 self._not_object = True  # not an object: handed out at the end, where validation reports it
                 return False
         return self._closed
+
+
+# --- what the API rejects (the emulator answers these with the provider's own error) ----------
+
+
+def _chat_tool_messages(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    messages = body.get("messages") or []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant" or not message.get("tool_calls"):
+            continue
+        answered = set()
+        for following in messages[i + 1 :]:
+            if not isinstance(following, dict) or following.get("role") != "tool":
+                break
+            answered.add(following.get("tool_call_id"))
+        missing = [
+            str(c.get("id")) for c in message["tool_calls"] if isinstance(c, dict) and c.get("id") not in answered
+        ]
+        if missing:
+            return Rejection(
+                400,
+                "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+                f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(missing)}",
+                param=f"messages.[{i + 1}].role",
+            )
+    return None
+
+
+CHAT_TOOL_MESSAGES = RejectionRule(
+    "openai tool messages answer every call",
+    "recorded API error: 'An assistant message with 'tool_calls' must be followed by tool messages ...'",
+    _chat_tool_messages,
+)
 
 
 PROVIDER = OpenAIChat()

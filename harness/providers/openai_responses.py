@@ -14,6 +14,7 @@ from harness.providers import _fields, _openai
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
+    Provider,
     RawCall,
     ReceivedRequest,
     StreamReader,
@@ -25,9 +26,15 @@ from harness.providers._base import (
     usage_of,
 )
 from harness.providers._messages import TextPart, is_chat, parts_of, text_of, tool_calls_of
+from harness.providers._openai import OPENAI_STRICT_SCHEMAS
+from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 
 
 class OpenAIResponses(_openai.OpenAIEndpoint):
+    @property
+    def rejection_rules(self) -> tuple[RejectionRule, ...]:
+        return (TOOL_NAMES, OPENAI_STRICT_SCHEMAS, CALL_OUTPUTS)
+
     name = "openai-responses"
     incomplete_reasons = frozenset({"max_output_tokens", "content_filter"})
     paths = (re.compile(r"(?:/v1)?/responses"),)  # with or without the SDK's /v1
@@ -434,6 +441,30 @@ class _ResponsesStreamReader(StreamReader):
         fresh = [item for item in items if item.call_id not in self._seen]
         self._seen.update(item.call_id for item in fresh)
         return [_raw_call(item) for item in fresh]
+
+
+# --- what the API rejects (the emulator answers these with the provider's own error) ----------
+
+
+def _responses_call_outputs(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    if body.get("previous_response_id") or not isinstance(body.get("input"), list):
+        return None  # calls from an earlier response are held by the API, not in this body
+    calls = {
+        item.get("call_id") for item in body["input"] if isinstance(item, dict) and item.get("type") == "function_call"
+    }
+    for item in body["input"]:
+        if isinstance(item, dict) and item.get("type") == "function_call_output" and item.get("call_id") not in calls:
+            return Rejection(
+                400, f"No tool call found for function call output with call_id {item.get('call_id')}.", "input"
+            )
+    return None
+
+
+CALL_OUTPUTS = RejectionRule(
+    "responses function_call_output needs its call",
+    "recorded API error: 'No tool call found for function call output with call_id ...'",
+    _responses_call_outputs,
+)
 
 
 PROVIDER = OpenAIResponses()
