@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import itertools
 import json
 import pstats
-import random
 import socket
 import statistics
 import sys
@@ -45,7 +43,7 @@ from typing import Annotated, Any
 
 import httpx2
 import uvicorn
-from _common import GoogleSearch, Weather
+from _common import GoogleSearch, Timings, Weather, in_rounds, timed
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -260,39 +258,12 @@ def check(client: httpx2.Client, row: Row, numbers: Iterator[int]) -> tuple[byte
     return sorted(answers, key=len)[len(answers) // 2], statistics.mean(counts)
 
 
-@dataclass
-class Timings:
-    """Seconds per request for each contender, one sample per round."""
-
-    samples: dict[str, list[float]]
-
-    def rate(self, name: str) -> float:
-        return 1 / statistics.median(self.samples[name])
-
-    def ratio(self, name: str, base: str) -> float:
-        """Requests/s of ``name`` over ``base``: the median of the per-round ratios (side by side, same load)."""
-        return statistics.median(y / x for x, y in zip(self.samples[name], self.samples[base], strict=True))
-
-
 def interleaved(sides: dict[str, Callable[[], None]], *, rounds: int, number: int) -> Timings:
+    """Seconds per request for each contender, in interleaved rounds (``Timings.rate`` gives requests/s)."""
     for post in sides.values():  # warm up: connections, caches
         for _ in range(5):
             post()
-    gc.collect()
-    gc.freeze()  # what exists now is never garbage: keep the per-sample collections below cheap
-    samples: dict[str, list[float]] = {name: [] for name in sides}
-    names = list(sides)
-    rng = random.Random(0)
-    for _ in range(rounds):
-        rng.shuffle(names)
-        for name in names:
-            gc.collect()
-            post = sides[name]
-            start = time.perf_counter()
-            for _ in range(number):
-                post()
-            samples[name].append((time.perf_counter() - start) / number)
-    return Timings(samples)
+    return in_rounds({name: timed(post, number) for name, post in sides.items()}, rounds)
 
 
 def as_shipped(number: int) -> tuple[float, float]:
@@ -388,12 +359,12 @@ def main() -> int:
     print(f"| request | emulator req/s | bare Starlette req/s | emulator / bare (≥ {TARGET:.0%}) |")
     print("| --- | --- | --- | --- |")
     for name, times in results.items():
-        ratio = times.ratio("emulator", "bare")
+        ratio = times.ratio("bare", "emulator")
         print(
             f"| {ROWS[name].label} | {times.rate('emulator'):.0f} | {times.rate('bare'):.0f} | "
             f"{ratio:.1%} {verdict(ratio)} |"
         )
-    missed = [name for name, times in results.items() if times.ratio("emulator", "bare") < TARGET]
+    missed = [name for name, times in results.items() if times.ratio("bare", "emulator") < TARGET]
     if missed:
         print(f"\nunder the {TARGET:.0%} target: {', '.join(missed)} (profile with --profile {missed[0]})")
     print(

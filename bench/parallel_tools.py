@@ -18,9 +18,7 @@ Usage: ``python bench/parallel_tools.py [--rounds N] [--number N] [--instructor-
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
-import pstats
 import subprocess
 import sys
 from collections.abc import Callable
@@ -30,7 +28,7 @@ from typing import Any
 import anthropic
 import httpx2
 import openai
-from _common import CALLS, MESSAGES, RESPONSE_MODEL, interleaved
+from _common import CALLS, MESSAGES, RESPONSE_MODEL, interleaved, print_profile
 from google import genai
 
 import harness
@@ -124,15 +122,7 @@ def measure_instructor(python: Path, rounds: int, number: int) -> tuple[dict[str
 def profile(prefix: str, calls: int = 2000) -> None:
     """cProfile ``calls`` harness creates for one provider; print the top entries by own and cumulative time."""
     sdk = sdk_client(prefix, answer_bytes(prefix))
-    call = harness_call(prefix, sdk)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(calls):
-        call()
-    profiler.disable()
-    stats = pstats.Stats(profiler).strip_dirs()
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
+    print_profile(harness_call(prefix, sdk), calls)
 
 
 def main() -> int:

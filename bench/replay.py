@@ -27,29 +27,23 @@ Usage: ``python bench/replay.py [--rounds N] [--number N] [--sizes 10,100,1000] 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import functools
-import gc
 import json
 import os
-import pstats
-import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import timeit
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import vcr
-from _common import RESPONSE_MODEL, GoogleSearch, Weather
+from _common import RESPONSE_MODEL, GoogleSearch, Timings, Weather, in_rounds, print_profile
 from pydantic import BaseModel
 from vcr.patch import CassettePatcherBuilder
 
@@ -158,33 +152,6 @@ def patched(cassette: Any, fn: Callable[[], object]) -> Sample:
     return sample
 
 
-@dataclass
-class Timings:
-    """Seconds per sample for each side, one sample per round."""
-
-    samples: dict[str, list[float]]
-
-    def median(self, name: str) -> float:
-        return statistics.median(self.samples[name])
-
-    def ratio(self, name: str, base: str) -> float:
-        """The median of the per-round ratios: a round's samples ran side by side, under the same load."""
-        return statistics.median(x / y for x, y in zip(self.samples[name], self.samples[base], strict=True))
-
-
-def in_rounds(sides: Mapping[str, Callable[[], float]], rounds: int) -> Timings:
-    """One sample of each side per round, in an order shuffled every round."""
-    samples: dict[str, list[float]] = {name: [] for name in sides}
-    names = list(sides)
-    rng = random.Random(0)
-    for _ in range(rounds):
-        rng.shuffle(names)
-        for name in names:
-            gc.collect()
-            samples[name].append(sides[name]())
-    return Timings(samples)
-
-
 def interleaved(sides: dict[str, Sample], *, rounds: int, number: int) -> tuple[Timings, dict[str, int]]:
     """Seconds per call for each side, in interleaved rounds; and how many calls each sample timed.
 
@@ -197,8 +164,6 @@ def interleaved(sides: dict[str, Sample], *, rounds: int, number: int) -> tuple[
         name: number if seconds <= 2 * fastest else max(1, round(number * fastest / seconds))
         for name, seconds in warm.items()
     }
-    gc.collect()
-    gc.freeze()  # what exists now (the loaded cassettes too) is never garbage: keep collections cheap
     bound = {name: functools.partial(sample, counts[name]) for name, sample in sides.items()}
     return in_rounds(bound, rounds), counts
 
@@ -279,14 +244,7 @@ def profile(n: int, calls: int = 2000) -> None:
         call = caller(client, n // 2)
         with harness_cassette(paths[0]):
             assert call() == CALLS
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(calls):
-                call()
-            profiler.disable()
-    stats = pstats.Stats(profiler).strip_dirs()
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
+            print_profile(call, calls)
 
 
 def main() -> int:
