@@ -188,4 +188,4 @@ async def _frames(provider: Provider, events: list[dict[str, Any]], *, done: boo
     for event in events:
         yield sse([event], named=provider.sse_named).encode()
     if done and provider.sse_done is not None:
-        yield f"data: {provider.sse_done}\n\n".encode()
+        yield sse([], done=provider.sse_done).encode()

@@ -47,6 +47,11 @@ class Usage:
     #: The SDK's usage object; for a sum over attempts, the tuple of every attempt's.
     raw: Any = field(default=None, compare=False, repr=False)
 
+    @property
+    def total(self) -> int:
+        """The total the provider reported, or input plus output where it reported none."""
+        return self.total_tokens or self.input_tokens + self.output_tokens
+
     def __add__(self, other: Usage) -> Usage:
         raws = (self.raw if isinstance(self.raw, tuple) else (self.raw,)) + (other.raw,)
         return Usage(

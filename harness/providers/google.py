@@ -29,6 +29,7 @@ from harness.providers._base import (
     SDKClient,
     StreamReader,
     ToolOutput,
+    Usage,
     WireAnswer,
     WireCall,
     halves,
@@ -353,15 +354,13 @@ class Google(Provider):
         candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
         if finish_reason:
             candidate["finishReason"] = finish_reason
-        usage = answer.usage if answer is not None else None
-        prompt = usage.input_tokens if usage else 0
-        output = usage.output_tokens if usage else 0
-        total = (usage.total_tokens if usage else 0) or prompt + output
-        return {
-            "candidates": [candidate],
-            "modelVersion": model,
-            "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": total},
+        usage = answer.usage if answer is not None else Usage()
+        counts = {
+            "promptTokenCount": usage.input_tokens,
+            "candidatesTokenCount": usage.output_tokens,
+            "totalTokenCount": usage.total,
         }
+        return {"candidates": [candidate], "modelVersion": model, "usageMetadata": counts}
 
 
 def _key(value: dict[str, Any], camel: str) -> str:

@@ -234,8 +234,7 @@ def _finish(answer: WireAnswer) -> str:
 
 def _wire_usage(answer: WireAnswer) -> dict[str, int]:
     usage = answer.usage
-    total = usage.total_tokens or usage.input_tokens + usage.output_tokens
-    return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens, "total_tokens": total}
+    return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens, "total_tokens": usage.total}
 
 
 def _usage(raw: Any) -> Usage | None:

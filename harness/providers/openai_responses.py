@@ -176,9 +176,12 @@ class OpenAIResponses(_openai.OpenAIEndpoint):
             reason = answer.finish_reason
             status = "completed" if reason in (None, "completed") else "incomplete"
             details = None if status == "completed" else {"reason": reason}
-            total = answer.usage.total_tokens or answer.usage.input_tokens + answer.usage.output_tokens
-            usage = {"input_tokens": answer.usage.input_tokens, "output_tokens": answer.usage.output_tokens}
-            usage["total_tokens"] = total
+            counts = answer.usage
+            usage = {
+                "input_tokens": counts.input_tokens,
+                "output_tokens": counts.output_tokens,
+                "total_tokens": counts.total,
+            }
         return {
             "id": "resp_harness",
             "object": "response",
