@@ -1,0 +1,95 @@
+"""Steps 1 and 2: the declarations the adapter sent, against the provider's rules and against the model.
+
+Step 1 applies the provider module's own rejection rules (each with its documented source), then what
+every provider demands of a function tool: one per model under its tool name, an object root, a
+well-formed schema, and ``strict`` where the cell is strict. Step 2 checks the schema is not stricter
+than the model: every instance's arguments validate against it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import jsonschema
+from pydantic import BaseModel
+
+from harness._toolset import tool_name, wire_arguments
+from harness.conformance._endpoint import Exchange
+from harness.providers import Provider
+from harness.providers._base import DeclaredTool
+from harness.values import _from_openapi
+
+JSON = dict[str, Any]
+
+
+def declaration_problem(
+    provider: Provider, exchange: Exchange, models: Sequence[type[BaseModel]], *, strict: bool
+) -> str | None:
+    """Why the request breaks the provider's documented rules, or ``None``."""
+    received = exchange.received
+    if received is None:
+        return f"{provider.name} cannot read the request: {exchange.error}"
+    for rule in provider.rejection_rules:
+        rejection = rule.check(provider, exchange.body, received)
+        if rejection is not None:
+            return f"{provider.name} refuses the request ({rule.name}; {rule.source}): {rejection.message}"
+    tools = {tool.name: tool for tool in received.tools if tool.kind == "function"}
+    for model in models:
+        name = tool_name(model)
+        tool = tools.get(name)
+        if tool is None:
+            return f"no function tool named {name!r} (for {model.__qualname__}); declared: {sorted(tools)}"
+        problem = _schema_problem(tool)
+        if problem:
+            return f"tool {name!r}: {problem}"
+        if strict and not tool.strict:
+            return f"tool {name!r} is not declared strict in a strict cell"
+    return None
+
+
+def json_schema_of(tool: DeclaredTool) -> JSON:
+    """The tool's schema as JSON Schema (Gemini's OpenAPI ``parameters`` converted)."""
+    schema = tool.schema or {}
+    return _from_openapi(schema) if tool.dialect == "openapi" else schema  # type: ignore[no-any-return]
+
+
+def _schema_problem(tool: DeclaredTool) -> str | None:
+    if tool.schema is None:
+        return "no parameter schema"
+    schema = json_schema_of(tool)
+    if schema.get("type") != "object":
+        return f"the schema's root is not an object: {json.dumps(schema)[:200]}"
+    try:
+        _validator(json.dumps(schema, sort_keys=True))
+    except jsonschema.SchemaError as error:
+        return f"not a valid JSON schema at {'/'.join(map(str, error.path))}: {error.message}"
+    return None
+
+
+def stricter_problem(exchange: Exchange, instances: Sequence[BaseModel]) -> str | None:
+    """The first instance whose arguments the sent schema rejects, or ``None``."""
+    assert exchange.received is not None
+    tools = {tool.name: tool for tool in exchange.received.tools if tool.kind == "function"}
+    for i, instance in enumerate(instances):
+        name = tool_name(type(instance))
+        validator = _validator(json.dumps(json_schema_of(tools[name]), sort_keys=True))
+        arguments = wire_arguments(instance)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
+        if error is not None:
+            where = "/".join(map(str, error.absolute_path)) or "(root)"
+            return (
+                f"the schema sent for {name!r} is stricter than the model: instance {i} "
+                f"({json.dumps(arguments, ensure_ascii=False)[:300]}) breaks it at {where}: {error.message[:300]}"
+            )
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _validator(schema_text: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_text)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    cls.check_schema(schema)
+    return cls(schema)  # type: ignore[no-any-return]

@@ -1,0 +1,272 @@
+"""The round-trip property for one (provider, feature) cell, run and shrunk by Hypothesis.
+
+Each example draws a union of models for the cell's feature and a list of instances, then:
+
+1. runs the adapter against an in-memory endpoint, reads the declarations it sent and checks them
+   against the provider's documented rules (:mod:`._declarations`);
+2. checks the sent schema is not stricter than the model (each instance validates against it);
+3. answers with the instances as parallel calls, plain and streamed, and compares what comes back
+   (:mod:`._oracle`);
+4. serves a value drawn from the *sent* schema (:mod:`harness.values`), which the adapter must read
+   as pydantic does, or refuse where pydantic does: a looser schema is ``lossy`` only when the
+   limits registry lists it (:mod:`._limits`).
+
+A failing example raises :class:`_Failed` so Hypothesis shrinks it; the last one recorded, from
+Hypothesis's final replay, is the smallest.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
+from pydantic import BaseModel
+
+from harness._toolset import tool_name, wire_arguments
+from harness.conformance._declarations import declaration_problem, stricter_problem
+from harness.conformance._endpoint import MODEL, Endpoint, Exchange
+from harness.conformance._limits import Limit, limits_for
+from harness.conformance._oracle import difference, dumped, pydantic_reading
+from harness.conformance._results import CellResult, Counterexample
+from harness.errors import UnsupportedSchemaError
+from harness.providers._base import WireAnswer, WireCall
+from harness.strategies import UnionSchema, instances, union_schemas
+from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
+
+MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
+#: Adapter calls per example: the instances plain and streamed, and one value from the sent schema.
+CALLS_PER_EXAMPLE = 3
+MAX_MODELS = 3
+MAX_CALLS = 4
+
+
+@dataclass(frozen=True)
+class Cell:
+    """``provider`` is a spec prefix, with ``+strict`` for a strict mode (``"anthropic+strict"``)."""
+
+    provider: str
+    feature: str
+
+    @property
+    def prefix(self) -> str:
+        return self.provider.removesuffix("+strict")
+
+    @property
+    def strict(self) -> bool:
+        return self.provider.endswith("+strict")
+
+
+class _Failed(Exception):
+    """An example broke the property; Hypothesis shrinks it."""
+
+
+class _Refused(Exception):
+    """The adapter refused the union up front (``UnsupportedSchemaError``): nothing to check."""
+
+
+@dataclass
+class _Call:
+    got: Any = None
+    error: BaseException | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+
+
+class CellRun:
+    """The state of one cell across Hypothesis's examples."""
+
+    def __init__(self, adapter: Callable[..., Any], cell: Cell) -> None:
+        self.adapter = adapter
+        self.cell = cell
+        self.endpoint = Endpoint(cell.prefix)
+        self.spec = f"{cell.prefix}/{MODEL}"
+        self.round_trips = 0
+        self.checked = 0
+        self.refused = 0
+        self.refusal: str | None = None
+        self.limits: list[Limit] = []
+        self.failure: Counterexample | None = None
+
+    # --- one example ----------------------------------------------------------------------
+    def example(self, data: st.DataObject) -> None:
+        union = data.draw(union_schemas(max_models=MAX_MODELS, features=[self.cell.feature]), label="union")
+        calls = data.draw(instances(union, max_size=MAX_CALLS), label="calls")
+        try:
+            sent = self._round_trip(union, calls, stream=False)
+            self._round_trip(union, calls, stream=True)
+        except _Refused:
+            return
+        self._probe(data, union, sent, stream=data.draw(st.booleans(), label="probe streamed"))
+        self.checked += 1
+
+    def _call(self, union: UnionSchema, answer: WireAnswer, *, stream: bool) -> _Call:
+        self.endpoint.serve(answer)
+        self.round_trips += 1
+        kwargs: dict[str, Any] = {"messages": MESSAGES, "response_model": union.response_model, "stream": stream}
+        if self.cell.strict:
+            kwargs["strict"] = True
+        outcome = _Call()
+        try:
+            outcome.got = self.adapter(self.spec, self.endpoint.sdk_client, **kwargs)
+            if not isinstance(outcome.got, (list, tuple)) and hasattr(outcome.got, "__iter__"):
+                outcome.got = list(outcome.got)  # a lazy result is consumed, as a caller would
+        except Exception as error:  # the adapter's failure is a finding, never the runner's
+            outcome.error = error
+        outcome.exchanges = list(self.endpoint.exchanges)
+        return outcome
+
+    def _round_trip(self, union: UnionSchema, calls: list[BaseModel], *, stream: bool) -> Exchange:
+        answer = WireAnswer(
+            calls=tuple(WireCall(tool_name(type(c)), json.dumps(wire_arguments(c), ensure_ascii=False)) for c in calls)
+        )
+        result = self._call(union, answer, stream=stream)
+        if isinstance(result.error, UnsupportedSchemaError) and not result.exchanges:
+            self.refused += 1
+            self.refusal = self.refusal or str(result.error)
+            raise _Refused
+        expected = [dumped(c) for c in calls]
+        fail = functools.partial(self._fail, union, result, expected=expected, stream=stream)
+        if not result.exchanges:
+            fail("round trip", "the adapter sent no request" + _raised(result.error))
+        first = result.exchanges[0]
+        problem = declaration_problem(self.endpoint.provider, first, union.models, strict=self.cell.strict)
+        if problem:
+            fail("declarations", problem)
+        problem = stricter_problem(first, calls)
+        if problem:
+            fail("stricter", problem)
+        if result.error is not None:
+            fail("round trip", "the adapter raised on a valid answer" + _raised(result.error))
+        if len(result.exchanges) > 1:
+            fail("round trip", f"the adapter sent {len(result.exchanges)} requests for one valid answer")
+        problem = difference(calls, result.got)
+        if problem:
+            fail("round trip", problem)
+        return first
+
+    def _probe(self, data: st.DataObject, union: UnionSchema, sent: Exchange, *, stream: bool) -> None:
+        """Serve a value drawn from the sent schema; the adapter must read it as pydantic does."""
+        assert sent.received is not None
+        model = data.draw(st.sampled_from(union.models), label="probed model")
+        name = tool_name(model)
+        tool = next(t for t in sent.received.tools if t.name == name and t.kind == "function")
+        try:
+            value = values_for(tool.schema or {}, HypothesisSource(data), dialect=tool.dialect)
+        except UnsatisfiableSchema:
+            return  # the generator cannot draw from this schema: nothing to serve
+        instance, errors = pydantic_reading(model, value, _original_schema(model))
+        arguments = json.dumps(value, ensure_ascii=False)
+        result = self._call(union, WireAnswer(calls=(WireCall(name, arguments),)), stream=stream)
+        expected = [dumped(instance)] if instance is not None else []
+        fail = functools.partial(self._fail, union, result, expected=expected, stream=stream)
+        served = f"{name}({arguments[:300]})"
+        if instance is not None:
+            if result.error is not None:
+                fail("looser", f"pydantic accepts {served} but the adapter raised" + _raised(result.error))
+            problem = difference([instance], result.got)
+            if problem:
+                fail("looser", f"for {served}, which pydantic accepts: {problem}")
+            return
+        if result.error is None:
+            fail(
+                "looser",
+                f"the sent schema admits {served}, which pydantic rejects ({', '.join(errors)}), "
+                "and the adapter returned it instead of raising",
+            )
+        limits = limits_for(self.cell.provider, errors)
+        if limits is None:
+            fail(
+                "looser",
+                f"the sent schema is looser than the model: it admits {served}, which pydantic rejects "
+                f"({', '.join(errors)}), and the limits registry lists no such limit for {self.cell.provider}",
+            )
+        self.limits.extend(limit for limit in limits or () if limit not in self.limits)
+
+    def _fail(
+        self, union: UnionSchema, result: _Call, check: str, error: str, *, expected: list[Any], stream: bool
+    ) -> None:
+        first = result.exchanges[0] if result.exchanges else None
+        got = result.got if result.error is None and isinstance(result.got, (list, tuple)) else None
+        self.failure = Counterexample(
+            source=union.source(),
+            schema=list(first.body.get("tools") or []) if first else [],
+            wire=first.wire if first else None,
+            expected=expected,
+            got=[dumped(item) for item in got] if got is not None else None,
+            error=error,
+            stream=stream,
+            check=check,
+        )
+        raise _Failed(error)
+
+    # --- the cell -------------------------------------------------------------------------
+    def run(self, examples: int, seed: int | None) -> CellResult:
+        started = time.perf_counter()
+        test = given(st.data())(self.example)
+        test = settings(
+            max_examples=max(1, math.ceil(examples / CALLS_PER_EXAMPLE)),
+            derandomize=seed is None,
+            database=None,
+            deadline=None,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+        )(test)
+        if seed is not None:
+            test = hypothesis_seed(seed)(test)
+        try:
+            test()
+        except (_Failed, HypothesisException):
+            if self.failure is None:
+                raise
+        return self._result(time.perf_counter() - started)
+
+    def _result(self, seconds: float) -> CellResult:
+        cell = self.cell
+        common = {"provider": cell.provider, "feature": cell.feature, "examples": self.round_trips}
+        common.update(refused=self.refused, seconds=round(seconds, 3))
+        if self.failure is not None:
+            return CellResult(**common, outcome="fail", counterexample=self.failure)  # type: ignore[arg-type]
+        if self.checked == 0 and self.refused:
+            return CellResult(**common, outcome="unsupported", reason=self.refusal)  # type: ignore[arg-type]
+        if self.limits:
+            reason = "; ".join(limit.reason for limit in self.limits)
+            source = " ; ".join(dict.fromkeys(limit.source for limit in self.limits))
+            return CellResult(**common, outcome="lossy", reason=reason, source=source)  # type: ignore[arg-type]
+        reason = f"{self.refused} of {self.refused + self.checked} unions refused: {self.refusal}" if self.refused else None
+        return CellResult(**common, outcome="pass", reason=reason)  # type: ignore[arg-type]
+
+
+def _raised(error: BaseException | None) -> str:
+    if error is None:
+        return ""
+    cause = error.__cause__ or error.__context__
+    text = f": {type(error).__qualname__}: {error}"
+    if cause is not None and str(cause) not in str(error):
+        text += f" (from {type(cause).__qualname__}: {cause})"
+    return text[:2000]
+
+
+@functools.lru_cache(maxsize=512)
+def _original_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(by_alias=True)
+
+
+def unclaimed(cell: Cell, why: str) -> CellResult:
+    return CellResult(provider=cell.provider, feature=cell.feature, examples=0, outcome="unsupported", reason=why)
+
+
+def run_cells(
+    adapter: Callable[..., Any], cells: Sequence[Cell], *, examples: int, seed: int | None
+) -> list[CellResult]:
+    return [CellRun(adapter, cell).run(examples, seed) for cell in cells]

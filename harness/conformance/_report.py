@@ -1,0 +1,627 @@
+"""Render a conformance :class:`Report` as ``report.json``, Markdown (pull requests, CI summaries), one
+self-contained HTML page, and the compact matrix the CLI prints.
+
+Everything is built from the stdlib (``html``, ``json``) on purpose: the report must render wherever the
+harness installs, and the HTML must open from a CI artifact with no network (no CDN, font or script URL).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from harness.conformance._results import OUTCOMES, CellResult, Counterexample, Outcome, Report
+
+SYMBOLS: dict[Outcome, str] = {"pass": "✅", "lossy": "🟡", "unsupported": "⚪", "fail": "❌"}
+#: Fixed-width words for the terminal matrix; ``FAIL`` shouts so it is found without colour.
+TERMINAL_WORDS: dict[Outcome, str] = {"pass": "pass", "lossy": "lossy", "unsupported": "unsup", "fail": "FAIL"}
+_ANSI: dict[Outcome, str] = {"pass": "\033[32m", "lossy": "\033[33m", "unsupported": "\033[2m", "fail": "\033[1;31m"}
+_ANSI_RESET = "\033[0m"
+
+#: A CI summary stays readable (and under GitHub's 1 MiB step-summary cap) only if huge wire bodies are cut.
+MARKDOWN_BLOCK_CHARS = 4_000
+#: The HTML page can afford far more, but a multi-megabyte stream recording would make it sluggish.
+HTML_BLOCK_CHARS = 60_000
+
+
+# ----------------------------------------------------------------------------------------------- files
+
+
+def write_report(report: Report, out_dir: Path) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir`` (created); return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    contents = {
+        "json": json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
+        "markdown": render_markdown(report),
+        "html": render_html(report),
+    }
+    names = {"json": "report.json", "markdown": "report.md", "html": "report.html"}
+    paths: dict[str, Path] = {}
+    for kind, text in contents.items():
+        path = out_dir / names[kind]
+        path.write_text(text, encoding="utf-8")
+        paths[kind] = path
+    return paths
+
+
+# -------------------------------------------------------------------------------------- shared helpers
+
+
+def _ordered(declared: Iterable[str], seen: Iterable[str]) -> list[str]:
+    """The declared order first, then anything only the results mention, in order of appearance."""
+    return list(dict.fromkeys([*declared, *seen]))
+
+
+def providers_of(report: Report) -> list[str]:
+    return _ordered(report.providers, (result.provider for result in report.results))
+
+
+def features_of(report: Report) -> list[str]:
+    return _ordered(report.features, (result.feature for result in report.results))
+
+
+def adapters_of(report: Report) -> list[str]:
+    """The adapters present, the report's own adapter first (harness beside instructor, not after it)."""
+    seen = [result.adapter for result in report.results]
+    return _ordered([report.adapter] if report.adapter in seen else [], seen)
+
+
+def _grid(results: Iterable[CellResult]) -> dict[tuple[str, str, str], CellResult]:
+    """Results by (adapter, provider, feature); a duplicate cell keeps its last result."""
+    return {(result.adapter, result.provider, result.feature): result for result in results}
+
+
+def _sorted_results(report: Report, outcome: Outcome) -> list[CellResult]:
+    """The cells with ``outcome`` in matrix order (adapter, then feature row, then provider column)."""
+    adapters, features, providers = adapters_of(report), features_of(report), providers_of(report)
+    chosen = [result for result in report.results if result.outcome == outcome]
+    return sorted(
+        chosen,
+        key=lambda r: (adapters.index(r.adapter), features.index(r.feature), providers.index(r.provider)),
+    )
+
+
+def outcome_counts(results: Iterable[CellResult]) -> dict[Outcome, int]:
+    counts = Counter(result.outcome for result in results)
+    return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def _to_json_text(value: Any) -> str:
+    # ``default=str``: a recorded stream may hold values JSON cannot spell (bytes, datetimes); show, don't crash.
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def truncate(text: str, limit: int) -> tuple[str, int]:
+    """``text`` cut to about ``limit`` characters at a line break; returns it with the number of characters cut."""
+    if len(text) <= limit:
+        return text, 0
+    cut = text.rfind("\n", 0, limit)
+    kept = text[: cut if cut > limit // 2 else limit]
+    return kept, len(text) - len(kept)
+
+
+def _truncation_note(shown: int, total: int) -> str:
+    return f"truncated: showing {shown:,} of {total:,} characters; the full value is in report.json"
+
+
+def _cell_label(result: CellResult) -> str:
+    return f"{result.provider} · {result.feature} ({result.adapter})"
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _counterexample_blocks(example: Counterexample) -> list[tuple[str, str, str]]:
+    """(title, language, text) of each block of a counterexample, in the order a reader wants them."""
+    got = _to_json_text(example.got) if example.got is not None else "null  // the adapter raised or was never called"
+    return [
+        ("Python source", "python", example.source),
+        ("Schema sent", "json", _to_json_text(example.schema)),
+        ("Wire answer", "json", _to_json_text(example.wire)),
+        ("Expected", "json", _to_json_text(example.expected)),
+        ("Got", "json", got),
+    ]
+
+
+# -------------------------------------------------------------------------------------------- markdown
+
+
+def _md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: a pipe would end the cell, a newline the row."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _md_inline(text: str) -> str:
+    """Text for a list item: one line, so a multi-line reason does not break the list."""
+    return " ".join(text.split())
+
+
+def _md_code(text: str) -> str:
+    """Inline code that survives backticks inside ``text``."""
+    ticks = "`" * (_longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _longest_backtick_run(text: str) -> int:
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _md_fence(text: str, language: str) -> str:
+    """A fenced block whose fence is longer than any backtick run in ``text``, so the text cannot close it."""
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
+
+
+def _md_outcome(outcome: Outcome) -> str:
+    return f"{SYMBOLS[outcome]} {outcome}"
+
+
+def _md_totals(counts: dict[Outcome, int]) -> str:
+    return " · ".join(f"{SYMBOLS[outcome]} {counts[outcome]} {outcome}" for outcome in OUTCOMES)
+
+
+def _md_header(report: Report) -> list[str]:
+    counts = outcome_counts(report.results)
+    run = [f"{len(report.results)} cells in {format_duration(report.seconds)}"]
+    if report.seed is not None:
+        run.append(f"seed {report.seed}")
+    run.append(f"{report.examples} examples per cell")
+    if report.harness_version:
+        run.append(f"harness {report.harness_version}")
+    return [f"## Conformance: {_md_totals(counts)}", "", " · ".join(run)]
+
+
+def _md_matrix(report: Report, adapter: str) -> list[str]:
+    grid = _grid(report.results)
+    providers = [p for p in providers_of(report) if any((adapter, p, f) in grid for f in features_of(report))]
+    features = [f for f in features_of(report) if any((adapter, p, f) in grid for p in providers)]
+    lines = [
+        "| feature | " + " | ".join(_md_code(_md_cell(p)) for p in providers) + " |",
+        "|---" * (len(providers) + 1) + "|",
+    ]
+    for feature in features:
+        cells = [grid.get((adapter, provider, feature)) for provider in providers]
+        words = [_md_outcome(cell.outcome) if cell else "—" for cell in cells]
+        lines.append(f"| {_md_cell(feature)} | " + " | ".join(words) + " |")
+    return lines
+
+
+def _md_failure(result: CellResult) -> list[str]:
+    lines = [f"### ❌ {_md_cell(_cell_label(result))}", ""]
+    example = result.counterexample
+    if example is None:
+        reason = result.reason or "the cell failed without a recorded counterexample"
+        return [*lines, f"No counterexample recorded: {_md_inline(reason)}", ""]
+    lines += [
+        f"- check: **{_md_inline(example.check)}** · stream: **{_yes_no(example.stream)}**"
+        f" · examples: {result.examples} · refused: {result.refused}",
+        "",
+    ]
+    if example.error:
+        lines += ["**Error**", "", _md_fence(example.error, "text"), ""]
+    for title, language, text in _counterexample_blocks(example):
+        # The source is what the user pastes to reproduce: never cut it; cut the JSON dumps instead.
+        shown, cut = (text, 0) if language == "python" else truncate(text, MARKDOWN_BLOCK_CHARS)
+        lines += [f"**{title}**", "", _md_fence(shown, language)]
+        if cut:
+            lines.append(f"_({_truncation_note(len(shown), len(text))})_")
+        lines.append("")
+    return lines
+
+
+def _md_source(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return f"[source]({source.replace(')', '%29').replace(' ', '%20')})"
+    return f"source: {_md_inline(source)}"
+
+
+def _md_reason_item(result: CellResult, *, with_source: bool) -> str:
+    item = f"- {_md_cell(_cell_label(result))}: {_md_inline(result.reason or 'no reason given')}"
+    if with_source and result.source:
+        item += f" ({_md_source(result.source)})"
+    return item
+
+
+def render_markdown(report: Report) -> str:
+    """The report for a pull request or CI summary: totals, the matrix, then what failed and why."""
+    lines = _md_header(report)
+    adapters = adapters_of(report)
+    for adapter in adapters:
+        lines += ["", f"### Matrix: {adapter}" if len(adapters) > 1 else "### Matrix", ""]
+        lines += _md_matrix(report, adapter)
+    failures = _sorted_results(report, "fail")
+    lines += ["", "## Failures", ""]
+    if not failures:
+        lines += ["None.", ""]
+    for result in failures:
+        lines += _md_failure(result)
+    lossy = _sorted_results(report, "lossy")
+    lines += ["## Lossy cells", ""]
+    lines += [_md_reason_item(result, with_source=True) for result in lossy] or ["None."]
+    unsupported = _sorted_results(report, "unsupported")
+    lines += ["", "## Unsupported", ""]
+    lines += [_md_reason_item(result, with_source=True) for result in unsupported] or ["None."]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -------------------------------------------------------------------------------------------- terminal
+
+
+def _header_segments(provider: str) -> list[str]:
+    """``openai-responses+strict`` -> ``openai``, ``-responses``, ``+strict``: a narrow multi-line header."""
+    segments: list[str] = []
+    for char in provider:
+        if char in "-+" and segments:
+            segments.append(char)
+        elif segments:
+            segments[-1] += char
+        else:
+            segments.append(char)
+    return segments
+
+
+def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
+    grid = _grid(report.results)
+    features = [f for f in features_of(report) if any(key[0] == adapter and key[2] == f for key in grid)]
+    providers = [p for p in providers_of(report) if any(key[0] == adapter and key[1] == p for key in grid)]
+    headers = [_header_segments(provider) for provider in providers]
+    widths = [max(5, *(len(segment) for segment in segments)) for segments in headers]
+    first = max(len("feature"), *(len(feature) for feature in features)) if features else len("feature")
+    height = max((len(segments) for segments in headers), default=1)
+    lines = []
+    for row in range(height):
+        # Bottom-align the header segments so the last one sits right above its column.
+        texts = [
+            segments[row - height + len(segments)] if row >= height - len(segments) else "" for segments in headers
+        ]
+        label = "feature" if row == height - 1 else ""
+        lines.append(
+            "  ".join([label.ljust(first), *(t.ljust(w) for t, w in zip(texts, widths, strict=True))]).rstrip()
+        )
+    for feature in features:
+        cells = [
+            _terminal_cell(grid.get((adapter, p, feature)), w, color=color)
+            for p, w in zip(providers, widths, strict=True)
+        ]
+        lines.append("  ".join([feature.ljust(first), *cells]).rstrip())
+    return lines
+
+
+def _terminal_cell(result: CellResult | None, width: int, *, color: bool) -> str:
+    if result is None:
+        return "·".ljust(width)
+    word = TERMINAL_WORDS[result.outcome]
+    padding = " " * (width - len(word))  # pad outside the escape codes, so columns line up in colour too
+    return f"{_ANSI[result.outcome]}{word}{_ANSI_RESET}{padding}" if color else word + padding
+
+
+def _terminal_counts(counts: dict[Outcome, int], *, color: bool) -> str:
+    parts = [f"{counts[outcome]} {outcome}" for outcome in OUTCOMES]
+    if color:
+        parts = [
+            f"{_ANSI[o]}{part}{_ANSI_RESET}" if counts[o] else part for o, part in zip(OUTCOMES, parts, strict=True)
+        ]
+    return ", ".join(parts)
+
+
+def render_terminal(report: Report, *, color: bool) -> str:
+    """The compact matrix the CLI prints (one line per feature, one column per provider), then a summary line."""
+    lines: list[str] = []
+    adapters = adapters_of(report)
+    for adapter in adapters:
+        if len(adapters) > 1:
+            counts = outcome_counts(r for r in report.results if r.adapter == adapter)
+            lines += [f"{adapter}: {_terminal_counts(counts, color=color)}", ""]
+        lines += [*_terminal_matrix(report, adapter, color=color), ""]
+    totals = _terminal_counts(outcome_counts(report.results), color=color)
+    lines.append(f"{len(report.results)} cells: {totals} in {format_duration(report.seconds)}")
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------ html
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def cell_id(result: CellResult) -> str:
+    """A stable element id; ``/`` separates the parts because names use ``-``, ``+`` and ``_`` themselves."""
+    return "/".join("_".join(part.split()) for part in ("cell", result.adapter, result.provider, result.feature))
+
+
+def _html_header_name(provider: str) -> str:
+    """The provider name with break opportunities before ``-`` and ``+`` so headers wrap instead of widening."""
+    return "<wbr>".join(_e(segment) for segment in _header_segments(provider))
+
+
+def _html_legend(report: Report) -> str:
+    counts = outcome_counts(report.results)
+    items = [
+        f'<label class="legend-item outcome-{o}"><input type="checkbox" class="filter" value="{o}" checked>'
+        f' <span class="sym">{SYMBOLS[o]}</span> {o} <span class="count" data-outcome="{o}">{counts[o]}</span></label>'
+        for o in OUTCOMES
+    ]
+    quick = (
+        '<button type="button" id="only-problems">show only fail/lossy</button>'
+        '<button type="button" id="show-all">show all</button>'
+    )
+    return f'<div class="legend" role="group" aria-label="Filter by outcome">{"".join(items)}{quick}</div>'
+
+
+def _html_meta(report: Report) -> str:
+    facts = [f"{len(report.results)} cells", format_duration(report.seconds), f"{report.examples} examples per cell"]
+    if report.seed is not None:
+        facts.append(f"seed {report.seed}")
+    if report.harness_version:
+        facts.append(f"harness {report.harness_version}")
+    adapters = adapters_of(report)
+    if len(adapters) > 1:
+        per_adapter = [
+            f"{a}: "
+            + ", ".join(f"{n} {o}" for o, n in outcome_counts(r for r in report.results if r.adapter == a).items())
+            for a in adapters
+        ]
+        facts.append("; ".join(per_adapter))
+    return f'<p class="meta">{" · ".join(_e(fact) for fact in facts)}</p>'
+
+
+def _html_columns(report: Report) -> list[tuple[str, str]]:
+    """(provider, adapter) columns: adapters side by side under each provider, only where they have results."""
+    grid = _grid(report.results)
+    present = {(adapter, provider) for adapter, provider, _ in grid}
+    return [(p, a) for p in providers_of(report) for a in adapters_of(report) if (a, p) in present]
+
+
+def _html_thead(report: Report, columns: list[tuple[str, str]]) -> str:
+    several = len(adapters_of(report)) > 1
+    span = ' rowspan="2"' if several else ""
+    top = [f'<th class="corner" scope="col"{span}>feature</th>']
+    for provider in dict.fromkeys(p for p, _ in columns):
+        width = sum(1 for p, _ in columns if p == provider)
+        top.append(
+            f'<th class="provider" scope="colgroup" colspan="{width}" title="{_e(provider)}"'
+            f' data-provider="{_e(provider)}">{_html_header_name(provider)}</th>'
+        )
+    rows = [f"<tr>{''.join(top)}</tr>"]
+    if several:
+        rows.append("<tr>" + "".join(f'<th class="adapter" scope="col">{_e(a)}</th>' for _, a in columns) + "</tr>")
+    return f"<thead>{''.join(rows)}</thead>"
+
+
+def _html_cell(result: CellResult | None) -> str:
+    if result is None:
+        return '<td class="missing" title="not run">—</td>'
+    ident = _e(cell_id(result))
+    title = f"{result.provider} · {result.feature} ({result.adapter}): {result.outcome}"
+    return (
+        f'<td id="{ident}" class="cell outcome-{result.outcome}" tabindex="0" role="button"'
+        f' aria-controls="detail-{ident}" aria-expanded="false" title="{_e(title)}"'
+        f' data-adapter="{_e(result.adapter)}" data-provider="{_e(result.provider)}"'
+        f' data-feature="{_e(result.feature)}" data-outcome="{result.outcome}">'
+        f'<span class="sym">{SYMBOLS[result.outcome]}</span> <span class="word">{result.outcome}</span></td>'
+    )
+
+
+def _html_matrix(report: Report) -> str:
+    grid = _grid(report.results)
+    columns = _html_columns(report)
+    body = []
+    for feature in features_of(report):
+        cells = "".join(_html_cell(grid.get((adapter, provider, feature))) for provider, adapter in columns)
+        body.append(f'<tr data-feature="{_e(feature)}"><th scope="row" class="feature">{_e(feature)}</th>{cells}</tr>')
+    return f'<table class="matrix">{_html_thead(report, columns)}<tbody>{"".join(body)}</tbody></table>'
+
+
+def _html_block(title: str, text: str, css_class: str) -> str:
+    shown, cut = truncate(text, HTML_BLOCK_CHARS)
+    note = f'<p class="truncated">{_e(_truncation_note(len(shown), len(text)))}</p>' if cut else ""
+    return f'<h4>{_e(title)}</h4><pre class="{css_class}"><code>{_e(shown)}</code></pre>{note}'
+
+
+def _html_source_link(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return f'<a href="{_e(source)}" rel="noreferrer">{_e(source)}</a>'
+    return _e(source)
+
+
+def _html_facts(result: CellResult) -> str:
+    facts: list[tuple[str, str]] = [
+        ("examples", str(result.examples)),
+        ("refused", str(result.refused)),
+        ("seconds", f"{result.seconds:.2f}"),
+    ]
+    if result.counterexample:
+        facts += [("check", result.counterexample.check), ("stream", _yes_no(result.counterexample.stream))]
+    return '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + "</dl>"
+
+
+def _html_detail(result: CellResult) -> str:
+    ident = _e(cell_id(result))
+    parts = [
+        f'<h3><span class="badge outcome-{result.outcome}">{SYMBOLS[result.outcome]} {result.outcome}</span> '
+        f"{_e(result.provider)} · {_e(result.feature)} <small>{_e(result.adapter)}</small></h3>",
+        _html_facts(result),
+    ]
+    if result.reason:
+        parts.append(f'<p class="reason"><strong>Reason:</strong> {_e(result.reason)}</p>')
+    if result.source:
+        parts.append(f'<p class="source"><strong>Source:</strong> {_html_source_link(result.source)}</p>')
+    example = result.counterexample
+    if example is not None:
+        if example.error:
+            parts.append(_html_block("Error", example.error, "error"))
+        css = {"Python source": "python-source"}
+        for title, _, text in _counterexample_blocks(example):
+            parts.append(_html_block(title, text, css.get(title, title.lower().replace(" ", "-"))))
+    elif result.outcome == "fail":
+        parts.append('<p class="reason">No counterexample was recorded for this cell.</p>')
+    return (
+        f'<article class="detail outcome-{result.outcome}" id="detail-{ident}" data-cell="{ident}" hidden>'
+        f'<button type="button" class="close" aria-label="Close">&times;</button>{"".join(parts)}</article>'
+    )
+
+
+_CSS = """
+:root{--pass:#1e7b34;--pass-bg:#dcf5e2;--lossy:#7a5b00;--lossy-bg:#fff1c2;--unsupported:#5a6270;
+--unsupported-bg:#eceff3;--fail:#a01919;--fail-bg:#ffdcdc;--line:#d5d9e0;--head:#f6f7f9}
+*{box-sizing:border-box}
+body{margin:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1b1f24}
+header.page{padding:12px 16px;border-bottom:1px solid var(--line);background:#fff}
+h1{font-size:18px;margin:0 0 4px}
+.meta{margin:0 0 8px;color:#555}
+.legend{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
+.legend-item{border:1px solid var(--line);border-radius:12px;padding:2px 10px;cursor:pointer;user-select:none}
+.legend .count{font-weight:600}
+.legend button{font:inherit;border:1px solid var(--line);background:var(--head);border-radius:12px;padding:2px 10px;
+cursor:pointer}
+main{display:flex;flex-wrap:wrap;align-items:flex-start;gap:16px;padding:12px 16px}
+.matrix-wrap{flex:none;max-width:100%}
+table.matrix{border-collapse:separate;border-spacing:0}
+.matrix thead{position:sticky;top:0;z-index:3}
+.matrix th{background:var(--head);font-weight:600;border-bottom:1px solid var(--line);padding:4px 6px}
+.matrix th.provider{max-width:96px;text-align:center;vertical-align:bottom;font-size:12px;
+border-left:1px solid var(--line)}
+.matrix th.adapter{font-weight:400;font-size:11px;color:#555}
+.matrix th.corner{text-align:left;vertical-align:bottom;left:0;position:sticky;z-index:4}
+.matrix th.feature{text-align:left;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:400;
+font-size:12px;position:sticky;left:0;z-index:2;white-space:nowrap}
+.matrix td{padding:3px 6px;border-bottom:1px solid #fff;border-left:1px solid #fff;white-space:nowrap;font-size:12px}
+.matrix td.missing{color:#aaa;text-align:center}
+.cell{cursor:pointer}
+.cell:hover,.cell:focus{outline:2px solid #3b82f6;outline-offset:-2px}
+.cell.selected{outline:3px solid #1b1f24;outline-offset:-3px}
+.outcome-pass{background:var(--pass-bg);color:var(--pass)}
+.outcome-lossy{background:var(--lossy-bg);color:var(--lossy)}
+.outcome-unsupported{background:var(--unsupported-bg);color:var(--unsupported)}
+.outcome-fail{background:var(--fail-bg);color:var(--fail);font-weight:600}
+.cell.dim{background:transparent;cursor:default}
+.cell.dim>span{visibility:hidden}
+aside#panel{flex:1 1 420px;min-width:320px;position:sticky;top:8px;max-height:calc(100vh - 16px);overflow:auto;
+border:1px solid var(--line);border-radius:6px;padding:10px 14px;background:#fff}
+#panel-empty{color:#777;margin:0}
+.detail h3{margin:0 0 6px;font-size:15px;padding-right:24px}
+.detail h4{margin:12px 0 4px;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#555}
+.detail.outcome-pass,.detail.outcome-lossy,.detail.outcome-unsupported,.detail.outcome-fail{background:#fff;color:inherit;
+font-weight:400}
+.detail .close{float:right;border:0;background:none;font-size:20px;line-height:1;cursor:pointer;color:#555}
+.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}
+.facts dt{color:#555}.facts dd{margin:0}
+pre{background:#f6f8fa;border:1px solid var(--line);border-radius:4px;padding:8px;overflow:auto;max-height:50vh;
+margin:0;font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre}
+pre.error{white-space:pre-wrap;background:#fff5f5;border-color:#f3c2c2}
+.truncated{color:#7a5b00;font-style:italic;margin:2px 0 0}
+tr[hidden]{display:none}
+@media (prefers-color-scheme:dark){body,header.page,aside#panel,.detail.outcome-pass,.detail.outcome-lossy,
+.detail.outcome-unsupported,.detail.outcome-fail{background:#16191d;color:#e3e6ea}
+.matrix th,.legend button{background:#22262b;color:#e3e6ea}pre{background:#1e2227;color:#e3e6ea}
+.meta,.facts dt,.detail h4,.matrix th.adapter{color:#9aa3ad}}
+"""
+
+# Collects uncaught errors before anything else runs, so a test (or a curious reader) can ask the page.
+_ERROR_COLLECTOR = (
+    "window.harnessErrors=[];"
+    "window.addEventListener('error',function(e){window.harnessErrors.push(String(e.message))});"
+)
+
+_JS = """
+(function () {
+  "use strict";
+  var emptyNote = document.getElementById("panel-empty");
+  function closeAll() {
+    document.querySelectorAll(".cell.selected").forEach(function (c) {
+      c.classList.remove("selected");
+      c.setAttribute("aria-expanded", "false");
+    });
+    document.querySelectorAll(".detail").forEach(function (d) { d.hidden = true; });
+  }
+  function openCell(cell) {
+    var detail = document.getElementById(cell.getAttribute("aria-controls"));
+    if (!detail || cell.classList.contains("dim")) { return; }
+    closeAll();
+    detail.hidden = false;
+    emptyNote.hidden = true;
+    cell.classList.add("selected");
+    cell.setAttribute("aria-expanded", "true");
+    detail.scrollIntoView({block: "nearest"});
+    try { history.replaceState(null, "", "#" + encodeURIComponent(cell.id)); } catch (ignored) { /* file:// */ }
+  }
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest(".detail .close");
+    if (close) { closeAll(); emptyNote.hidden = false; return; }
+    var cell = event.target.closest(".cell");
+    if (cell) { openCell(cell); }
+  });
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if ((event.key === "Enter" || event.key === " ") && target.classList && target.classList.contains("cell")) {
+      event.preventDefault();
+      openCell(target);
+    }
+  });
+  var filters = Array.prototype.slice.call(document.querySelectorAll("input.filter"));
+  function applyFilter() {
+    var shown = {};
+    filters.forEach(function (box) { shown[box.value] = box.checked; });
+    document.querySelectorAll(".cell").forEach(function (cell) {
+      cell.classList.toggle("dim", !shown[cell.dataset.outcome]);
+    });
+    // A row with nothing left to show is noise: hide it, so "only fail/lossy" is a short list.
+    document.querySelectorAll(".matrix tbody tr").forEach(function (row) {
+      row.hidden = !row.querySelector(".cell:not(.dim)");
+    });
+  }
+  filters.forEach(function (box) { box.addEventListener("change", applyFilter); });
+  function setFilters(only) {
+    filters.forEach(function (box) { box.checked = !only || only.indexOf(box.value) >= 0; });
+    applyFilter();
+  }
+  document.getElementById("only-problems").addEventListener("click", function () { setFilters(["fail", "lossy"]); });
+  document.getElementById("show-all").addEventListener("click", function () { setFilters(null); });
+  var wanted = decodeURIComponent(location.hash.slice(1));
+  var start = wanted && document.getElementById(wanted);
+  if (start && start.classList.contains("cell")) { openCell(start); }
+})();
+"""
+
+# The page may load nothing from anywhere: the policy makes that a rule the browser enforces, not a hope.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+
+def render_html(report: Report) -> str:
+    """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason."""
+    counts = outcome_counts(report.results)
+    title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in OUTCOMES)
+    details = "".join(_html_detail(result) for result in report.results)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><script>{_ERROR_COLLECTOR}</script><style>{_CSS}</style>"
+        "<noscript><style>.detail[hidden]{display:block}#panel-empty{display:none}</style></noscript>"
+        "</head><body>"
+        f'<header class="page"><h1>{_e(title)}</h1>{_html_meta(report)}{_html_legend(report)}</header>'
+        f'<main><div class="matrix-wrap">{_html_matrix(report)}</div>'
+        '<aside id="panel" aria-live="polite"><p id="panel-empty">Click a cell to see its counterexample or reason.</p>'
+        f"{details}</aside></main>"
+        f"<script>{_JS}</script></body></html>\n"
+    )

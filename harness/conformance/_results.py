@@ -1,0 +1,96 @@
+"""What a conformance run found: one :class:`CellResult` per (provider, feature) cell, and the :class:`Report`.
+
+``Report.to_json()`` is the pinned ``report.json`` shape; the writers in ``_report`` render the same
+data as Markdown and HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["pass", "lossy", "unsupported", "fail"]
+OUTCOMES: tuple[Outcome, ...] = ("pass", "lossy", "unsupported", "fail")
+
+
+@dataclass
+class Counterexample:
+    """The smallest failing example Hypothesis found in a cell, as the user needs it to reproduce it."""
+
+    #: Pasteable Python source of the shrunk models, ending in ``response_model = Iterable[...]``.
+    source: str
+    #: The tool declarations the adapter sent, as the provider received them.
+    schema: list[dict[str, Any]]
+    #: The answer served (the provider's JSON body, or the list of stream events).
+    wire: Any
+    #: What the adapter should have returned: each instance's ``model_dump(mode="json", by_alias=True)``.
+    expected: list[Any]
+    #: What it returned, dumped the same way; ``None`` when it raised or was never called.
+    got: list[Any] | None
+    #: What went wrong, in words (the check that failed, or the exception and its message).
+    error: str | None
+    stream: bool
+    #: Which check failed: ``"declarations"``, ``"stricter"``, ``"looser"`` or ``"round trip"``.
+    check: str = "round trip"
+
+
+@dataclass
+class CellResult:
+    provider: str
+    feature: str
+    #: Round trips run in this cell (adapter calls, plain and streamed).
+    examples: int
+    outcome: Outcome
+    counterexample: Counterexample | None = None
+    #: For ``lossy`` and ``unsupported``: why, from the limits registry or the adapter's refusal.
+    reason: str | None = None
+    #: Where the reason is documented (a link or a recorded API answer), for ``lossy`` cells.
+    source: str | None = None
+    #: Examples the adapter refused up front (``UnsupportedSchemaError``).
+    refused: int = 0
+    seconds: float = 0.0
+    adapter: str = "harness"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CellResult:
+        data = dict(data)
+        example = data.pop("counterexample", None)
+        return cls(**data, counterexample=Counterexample(**example) if example else None)
+
+
+@dataclass
+class Report:
+    results: list[CellResult]
+    #: How the run was made: adapter, seed, examples asked per cell, providers, features, duration.
+    adapter: str = "harness"
+    seed: int | None = None
+    examples: int = 100
+    providers: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    harness_version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "results": [result.to_json() for result in self.results],
+            "adapter": self.adapter,
+            "seed": self.seed,
+            "examples": self.examples,
+            "providers": self.providers,
+            "features": self.features,
+            "seconds": self.seconds,
+            "harness_version": self.harness_version,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        data = dict(data)
+        results = [CellResult.from_json(item) for item in data.pop("results")]
+        return cls(results=results, **data)
+
+    @property
+    def failed(self) -> list[CellResult]:
+        return [result for result in self.results if result.outcome == "fail"]

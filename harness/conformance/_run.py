@@ -1,0 +1,135 @@
+"""``run()``: every (provider, feature) cell an adapter claims, in one process or several."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import harness
+from harness.conformance._adapters import adapter_name, claimed_specs, harness_adapter, load_adapter
+from harness.conformance._property import Cell, CellRun, unclaimed
+from harness.conformance._results import CellResult, Report
+from harness.providers import PREFIXES
+
+#: Every provider the report knows: each API, and each strict mode as a provider of its own.
+PROVIDERS: tuple[str, ...] = (
+    "openai",
+    "openai+strict",
+    "openai-responses",
+    "openai-responses+strict",
+    "anthropic",
+    "anthropic+strict",
+    "google",
+    "vertexai",
+)
+_STRICT_PREFIXES = ("openai", "openai-responses", "anthropic")
+
+
+def run(
+    *,
+    adapter: Callable[..., Any] | str | None = None,
+    providers: Sequence[str] | None = None,
+    features: Sequence[str] | None = None,
+    examples: int = 100,
+    seed: int | None = None,
+    jobs: int = 1,
+    on_result: Callable[[CellResult], None] | None = None,
+) -> Report:
+    """Run the round-trip property for every (provider, feature) cell and return the report.
+
+    ``adapter`` is a callable, a ``"module:name"`` or ``"file.py:name"`` reference, or ``None`` for
+    harness itself. ``examples`` is the number of round trips per cell (adapter calls). ``seed``
+    ``None`` runs derandomized: the same examples every time. ``jobs`` > 1 spreads cells over processes.
+    ``on_result`` is called with each cell's result as it is done (a progress bar, say).
+    """
+    from harness.strategies import FEATURES
+
+    reference = adapter if isinstance(adapter, str) else None
+    function = harness_adapter if adapter is None else load_adapter(adapter) if isinstance(adapter, str) else adapter
+    label = reference or adapter_name(function)
+    providers = list(PROVIDERS if providers is None else providers)
+    features = list(FEATURES if features is None else features)
+    for provider in providers:
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")
+    for feature in features:
+        if feature not in FEATURES:
+            raise ValueError(f"unknown feature {feature!r}; expected some of {', '.join(FEATURES)}")
+    if examples < 1:
+        raise ValueError(f"examples must be at least 1, not {examples}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+
+    specs, strict_specs = claimed_specs(function)
+    started = time.perf_counter()
+    results: dict[Cell, CellResult] = {}
+    todo: list[Cell] = []
+    for feature in features:
+        for provider in providers:
+            cell = Cell(provider, feature)
+            why = _unclaimed_reason(cell, specs, strict_specs, label)
+            if why:
+                results[cell] = unclaimed(cell, why)
+            else:
+                todo.append(cell)
+    for result in _results(function, reference, todo, examples=examples, seed=seed, jobs=jobs):
+        result.adapter = label
+        results[Cell(result.provider, result.feature)] = result
+        if on_result is not None:
+            on_result(result)
+    ordered = [results[Cell(p, f)] for f in features for p in providers]
+    for result in ordered:
+        result.adapter = label
+    return Report(
+        results=ordered,
+        adapter=label,
+        seed=seed,
+        examples=examples,
+        providers=providers,
+        features=features,
+        seconds=round(time.perf_counter() - started, 2),
+        harness_version=harness.__version__,
+    )
+
+
+def _unclaimed_reason(cell: Cell, specs: Sequence[str], strict_specs: Sequence[str], label: str) -> str | None:
+    if cell.prefix not in specs:
+        return f"{label} does not claim {cell.prefix} (its specs: {', '.join(specs) or 'none'})"
+    if cell.strict and cell.prefix not in strict_specs:
+        if cell.prefix not in _STRICT_PREFIXES:
+            return f"{cell.prefix} has no strict mode"
+        return f"{label} has no strict mode for {cell.prefix}"
+    return None
+
+
+def _results(
+    function: Callable[..., Any],
+    reference: str | None,
+    cells: list[Cell],
+    *,
+    examples: int,
+    seed: int | None,
+    jobs: int,
+) -> Iterator[CellResult]:
+    if jobs == 1 or len(cells) <= 1:
+        for cell in cells:
+            yield CellRun(function, cell).run(examples, seed)
+        return
+    # Cells go to workers by reference where there is one, so a file-loaded adapter is re-imported there.
+    target: Callable[..., Any] | str = reference if reference is not None else function
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_run_cell, target, cell, examples, seed) for cell in cells]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
+
+
+def _run_cell(target: Callable[..., Any] | str, cell: Cell, examples: int, seed: int | None) -> CellResult:
+    function = load_adapter(target) if isinstance(target, str) else target
+    return CellRun(function, cell).run(examples, seed)
+
+
+__all__ = ["PREFIXES", "PROVIDERS", "run"]
