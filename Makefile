@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint smoke bench docs clean
+.PHONY: test lint smoke bench audit-instructor docs clean browser
 
-test: $(VENV)/.installed lint
+test: $(VENV)/.installed browser lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 2
 	$(MAKE) smoke
 
@@ -31,16 +31,38 @@ lint: $(VENV)/.installed
 # instructor 1.17 pins jiter below what openai>=3.50 needs, so it gets a venv of its own, built once;
 # when it cannot be built the benchmark still runs and reports instructor as skipped.
 INSTRUCTOR_VENV ?= .venv-instructor
+INSTRUCTOR_BIN := $(INSTRUCTOR_VENV)/bin
 
-bench: $(VENV)/.installed
-	@test -f $(INSTRUCTOR_VENV)/.installed || { rm -rf $(INSTRUCTOR_VENV) \
-		&& $(PYTHON) -m venv $(INSTRUCTOR_VENV) \
-		&& $(INSTRUCTOR_VENV)/bin/pip install -q instructor==1.17.0 openai anthropic httpx2 \
-		&& touch $(INSTRUCTOR_VENV)/.installed; } \
-		|| { echo "could not build $(INSTRUCTOR_VENV): instructor will be skipped"; rm -rf $(INSTRUCTOR_VENV); }
-	$(BIN)/python bench/parallel_tools.py --instructor-python $(INSTRUCTOR_VENV)/bin/python
+bench: $(VENV)/.installed $(INSTRUCTOR_VENV)/.installed
+	$(BIN)/python bench/parallel_tools.py --instructor-python $(INSTRUCTOR_BIN)/python
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/emulator.py
+
+# The recipe succeeds without the stamp when pip fails, so `bench` goes on (and the next run retries).
+$(INSTRUCTOR_VENV)/.installed:
+	@{ rm -rf $(INSTRUCTOR_VENV) \
+		&& $(PYTHON) -m venv $(INSTRUCTOR_VENV) \
+		&& $(INSTRUCTOR_BIN)/pip install -q instructor==1.17.0 openai anthropic httpx2 \
+		&& touch $@; } \
+		|| { echo "could not build $(INSTRUCTOR_VENV): instructor will be skipped"; rm -rf $(INSTRUCTOR_VENV); }
+
+# The conformance audit of instructor 1.17 (docs/conformance-instructor.md). The instructor venv gets the
+# project's runtime dependencies but openai (read from pyproject.toml) and instructor's google-genai extra,
+# under a constraint holding instructor, openai and jiter where they are (pip fails rather than move
+# openai past instructor's jiter pin), then the project itself without its dependencies.
+$(INSTRUCTOR_VENV)/.harness: $(INSTRUCTOR_VENV)/.installed pyproject.toml
+	@test -f $(INSTRUCTOR_VENV)/.installed || { echo "no instructor venv: $(INSTRUCTOR_VENV) could not be built"; exit 1; }
+	$(INSTRUCTOR_BIN)/pip freeze | grep -iE '^(instructor|openai|jiter)==' > $(INSTRUCTOR_VENV)/constraints.txt
+	$(INSTRUCTOR_BIN)/python -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; \
+		print("\n".join(d for d in deps if not d.startswith("openai")))' > $(INSTRUCTOR_VENV)/harness-deps.txt
+	$(INSTRUCTOR_BIN)/pip install -q -c $(INSTRUCTOR_VENV)/constraints.txt -r $(INSTRUCTOR_VENV)/harness-deps.txt \
+		'instructor[google-genai]==1.17.0'
+	$(INSTRUCTOR_BIN)/pip install -q --no-deps -e .
+	touch $@
+
+audit-instructor: $(VENV)/.installed $(INSTRUCTOR_VENV)/.harness
+	$(INSTRUCTOR_BIN)/harness conformance --adapter harness.conformance.instructor:adapter --out conformance-report/instructor
+	$(BIN)/harness conformance --out conformance-report --include conformance-report/instructor/report.json
 
 docs: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider docs
@@ -51,6 +73,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+
+# The report's browser test drives a real headless Chromium through Selenium; installed from Debian
+# when missing (sudo only when we are not root and it exists).
+SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 clean:
 	rm -rf $(VENV) $(INSTRUCTOR_VENV) .mypy_cache .ruff_cache build build.log *.egg-info

@@ -4,13 +4,16 @@
 
     harness scan PATH...                          credentials in cassette files? exit 1 if any
     harness cassettes import SRC... [--out DIR]   other tools' cassettes -> harness cassettes
+    harness emulate [-- COMMAND...]               a provider emulator on a local port
+    harness conformance [--providers ...]         the cross-provider conformance report
 
 Each subcommand is one ``_add_<name>`` function that declares its arguments and sets ``handler``,
 the function that runs it; later commands plug in the same way. Handlers import what they need
 themselves: ``harness --help`` loads no provider SDK and no vcrpy.
 
 Exit status: 0 done and clean, 1 the command found a problem (a secret, a cassette it could not
-convert), 2 a usage error (bad arguments, a path that does not exist).
+convert, a ``fail`` cell of harness's own adapter), 2 a usage error (bad arguments, a path that does not
+exist), 3 a conformance run that broke (an error in the runner, not a finding).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -48,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_scan(commands)
     _add_cassettes(commands)
     _add_emulate(commands)
+    _add_conformance(commands)
     return parser
 
 
@@ -238,3 +242,113 @@ def _run_against_emulator(command: list[str], host: str, port: int, seed: int, s
             environment.pop("GOOGLE_CLOUD_PROJECT", None)  # Vertex AI then records in its API-key form
         print(f"harness emulator on {running.url}: running {' '.join(command)}", flush=True)
         return subprocess.call(command, env=environment)
+
+
+# --- conformance ---------------------------------------------------------------------------------
+
+
+def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "conformance",
+        help="does each pydantic model survive the trip to each provider and back? the cross-provider report",
+        description=(
+            "Run the round-trip property for every (provider, feature) cell against in-memory providers (no keys, "
+            "no network) and write report.json, report.md and report.html. Exit status 1 if harness's own adapter "
+            "fails a cell; a third-party --adapter's fails are findings (exit 0) unless --fail-on-fail is given."
+        ),
+    )
+    parser.add_argument("--providers", type=_names, help="comma-separated: openai,openai+strict,anthropic,... (all)")
+    parser.add_argument("--features", type=_names, help="comma-separated feature names (all)")
+    parser.add_argument("--examples", type=int, default=100, help="round trips per cell (default: 100)")
+    parser.add_argument("--adapter", help="module:name or path/to/file.py:name (default: harness itself)")
+    parser.add_argument("--seed", type=int, help="a seed for other examples (default: derandomized, the same each run)")
+    parser.add_argument("--jobs", type=int, default=0, help="processes to spread cells over (default: one per CPU)")
+    parser.add_argument("--out", type=Path, default=Path("conformance-report"), help="(default: conformance-report/)")
+    parser.add_argument(
+        "--include",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="REPORT_JSON",
+        help="add another run's report.json (another adapter's, say) to this report, side by side (repeatable)",
+    )
+    parser.add_argument("--fail-on-fail", action="store_true", help="exit 1 on any fail, whatever the adapter")
+    parser.set_defaults(handler=_conformance)
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _conformance(arguments: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from harness.conformance import Report, run
+    from harness.conformance._adapters import load_adapter
+    from harness.conformance._report import render_terminal, write_report
+
+    try:
+        included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
+        adapter = load_adapter(arguments.adapter) if arguments.adapter else None
+    except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
+        _error(str(error))
+        return EXIT_USAGE
+    from harness.conformance import PROVIDERS
+    from harness.strategies import FEATURES
+
+    jobs = arguments.jobs or os.cpu_count() or 1
+    progress = _progress_bar(len(arguments.providers or PROVIDERS) * len(arguments.features or FEATURES))
+    try:
+        report = run(
+            adapter=arguments.adapter if adapter is not None else None,
+            providers=arguments.providers,
+            features=arguments.features,
+            examples=arguments.examples,
+            seed=arguments.seed,
+            jobs=jobs,
+            on_result=progress.update if progress else None,
+        )
+    except ValueError as error:  # an unknown provider or feature, a bad count
+        _error(str(error))
+        return EXIT_USAGE
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        _error("the conformance run broke (above); this is harness's error, not a finding about the adapter")
+        return EXIT_BROKEN
+    finally:
+        if progress:
+            progress.close()
+    own_fails = len(report.failed)
+    for other in included:
+        report.results.extend(other.results)
+    paths = write_report(report, arguments.out)
+    print(render_terminal(report, color=sys.stdout.isatty()))
+    print(f"HTML report: {paths['html']}  (also {paths['md'].name} and {paths['json'].name} there)")
+    if own_fails and (arguments.fail_on_fail or adapter is None):
+        return EXIT_FOUND
+    return EXIT_OK
+
+
+class _Progress:
+    """A progress bar on a terminal (tqdm on stderr), one step per finished cell."""
+
+    def __init__(self, bar: Any) -> None:
+        self._bar = bar
+
+    def update(self, result: Any) -> None:
+        self._bar.set_postfix_str(f"{result.provider} {result.feature}: {result.outcome}", refresh=False)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _progress_bar(cells: int) -> _Progress | None:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return _Progress(tqdm(total=cells, desc="conformance", unit="cell", file=sys.stderr, leave=False))

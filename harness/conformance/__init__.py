@@ -7,6 +7,7 @@ feature of :mod:`harness.strategies`, and returns a :class:`Report`; :func:`writ
 
 from harness.conformance._adapters import harness_adapter, load_adapter
 from harness.conformance._limits import LIMITS, PROVIDER_LOSSES, Limit
+from harness.conformance._report import write_report
 from harness.conformance._results import OUTCOMES, CellResult, Counterexample, Report
 from harness.conformance._run import PROVIDERS, run
 
@@ -22,4 +23,5 @@ __all__ = [
     "harness_adapter",
     "load_adapter",
     "run",
+    "write_report",
 ]

@@ -53,7 +53,8 @@ def declaration_problem(
 def json_schema_of(tool: DeclaredTool) -> JSON:
     """The tool's schema as JSON Schema (Gemini's OpenAPI ``parameters`` converted)."""
     schema = tool.schema or {}
-    return _from_openapi(schema) if tool.dialect == "openapi" else schema  # type: ignore[no-any-return]
+    converted: JSON = _from_openapi(schema) if tool.dialect == "openapi" else schema
+    return converted
 
 
 def _schema_problem(tool: DeclaredTool) -> str | None:
@@ -92,4 +93,4 @@ def _validator(schema_text: str) -> jsonschema.protocols.Validator:
     schema = json.loads(schema_text)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     cls.check_schema(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return cls(schema)

@@ -211,7 +211,9 @@ class CellRun:
     def run(self, examples: int, seed: int | None) -> CellResult:
         started = time.perf_counter()
         test = given(st.data())(self.example)
+        # Hypothesis's own ci profile (derandomized, no database, no deadline), with our example count.
         test = settings(
+            settings.get_profile("ci"),
             max_examples=max(1, math.ceil(examples / CALLS_PER_EXAMPLE)),
             derandomize=seed is None,
             database=None,
@@ -233,18 +235,19 @@ class CellRun:
 
     def _result(self, seconds: float) -> CellResult:
         cell = self.cell
-        common = {"provider": cell.provider, "feature": cell.feature, "examples": self.round_trips}
-        common.update(refused=self.refused, seconds=round(seconds, 3))
+        result = CellResult(cell.provider, cell.feature, self.round_trips, "pass", refused=self.refused)
+        result.seconds = round(seconds, 3)
         if self.failure is not None:
-            return CellResult(**common, outcome="fail", counterexample=self.failure)  # type: ignore[arg-type]
-        if self.checked == 0 and self.refused:
-            return CellResult(**common, outcome="unsupported", reason=self.refusal)  # type: ignore[arg-type]
-        if self.limits:
-            reason = "; ".join(limit.reason for limit in self.limits)
-            source = " ; ".join(dict.fromkeys(limit.source for limit in self.limits))
-            return CellResult(**common, outcome="lossy", reason=reason, source=source)  # type: ignore[arg-type]
-        reason = f"{self.refused} of {self.refused + self.checked} unions refused: {self.refusal}" if self.refused else None
-        return CellResult(**common, outcome="pass", reason=reason)  # type: ignore[arg-type]
+            result.outcome, result.counterexample = "fail", self.failure
+        elif self.checked == 0 and self.refused:
+            result.outcome, result.reason = "unsupported", self.refusal
+        elif self.limits:
+            result.outcome = "lossy"
+            result.reason = "; ".join(limit.reason for limit in self.limits)
+            result.source = " ; ".join(dict.fromkeys(limit.source for limit in self.limits))
+        elif self.refused:
+            result.reason = f"{self.refused} of {self.refused + self.checked} unions refused: {self.refusal}"
+        return result
 
 
 def _raised(error: BaseException | None) -> str:

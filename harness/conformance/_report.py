@@ -24,27 +24,29 @@ _ANSI_RESET = "\033[0m"
 
 #: A CI summary stays readable (and under GitHub's 1 MiB step-summary cap) only if huge wire bodies are cut.
 MARKDOWN_BLOCK_CHARS = 4_000
+MARKDOWN_BLOCK_LINES = 80
 #: The HTML page can afford far more, but a multi-megabyte stream recording would make it sluggish.
 HTML_BLOCK_CHARS = 60_000
+HTML_BLOCK_LINES = 2_000
 
 
 # ----------------------------------------------------------------------------------------------- files
 
 
 def write_report(report: Report, out_dir: Path) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir`` (created); return their paths."""
+    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir`` (created).
+
+    Returns their paths under the keys ``"json"``, ``"md"`` and ``"html"``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    contents = {
-        "json": json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
-        "markdown": render_markdown(report),
-        "html": render_html(report),
+    files = {
+        "json": ("report.json", json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"),
+        "md": ("report.md", render_markdown(report)),
+        "html": ("report.html", render_html(report)),
     }
-    names = {"json": "report.json", "markdown": "report.md", "html": "report.html"}
-    paths: dict[str, Path] = {}
-    for kind, text in contents.items():
-        path = out_dir / names[kind]
-        path.write_text(text, encoding="utf-8")
-        paths[kind] = path
+    paths = {kind: out_dir / name for kind, (name, _) in files.items()}
+    for kind, (_, text) in files.items():
+        paths[kind].write_text(text, encoding="utf-8")
     return paths
 
 
@@ -102,12 +104,16 @@ def _to_json_text(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def truncate(text: str, limit: int) -> tuple[str, int]:
-    """``text`` cut to about ``limit`` characters at a line break; returns it with the number of characters cut."""
-    if len(text) <= limit:
-        return text, 0
-    cut = text.rfind("\n", 0, limit)
-    kept = text[: cut if cut > limit // 2 else limit]
+def truncate(text: str, limit: int, max_lines: int) -> tuple[str, int]:
+    """``text`` cut to at most ``limit`` characters and ``max_lines`` lines, at a line break where one is near.
+
+    Returns the kept text and how many characters were cut (0 when nothing was).
+    """
+    lines = text.split("\n")
+    kept = "\n".join(lines[:max_lines]) if len(lines) > max_lines else text
+    if len(kept) > limit:
+        cut = kept.rfind("\n", 0, limit)
+        kept = kept[: cut if cut > limit // 2 else limit]
     return kept, len(text) - len(kept)
 
 
@@ -140,7 +146,7 @@ def _counterexample_blocks(example: Counterexample) -> list[tuple[str, str, str]
 
 def _md_cell(text: str) -> str:
     """Text safe inside a Markdown table cell: a pipe would end the cell, a newline the row."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _md_inline(text: str) -> str:
@@ -207,8 +213,8 @@ def _md_failure(result: CellResult) -> list[str]:
     lines = [f"### ❌ {_md_cell(_cell_label(result))}", ""]
     example = result.counterexample
     if example is None:
-        reason = result.reason or "the cell failed without a recorded counterexample"
-        return [*lines, f"No counterexample recorded: {_md_inline(reason)}", ""]
+        why = f": {_md_inline(result.reason)}" if result.reason else "."
+        return [*lines, f"No counterexample recorded{why}", ""]
     lines += [
         f"- check: **{_md_inline(example.check)}** · stream: **{_yes_no(example.stream)}**"
         f" · examples: {result.examples} · refused: {result.refused}",
@@ -218,7 +224,7 @@ def _md_failure(result: CellResult) -> list[str]:
         lines += ["**Error**", "", _md_fence(example.error, "text"), ""]
     for title, language, text in _counterexample_blocks(example):
         # The source is what the user pastes to reproduce: never cut it; cut the JSON dumps instead.
-        shown, cut = (text, 0) if language == "python" else truncate(text, MARKDOWN_BLOCK_CHARS)
+        shown, cut = (text, 0) if language == "python" else truncate(text, MARKDOWN_BLOCK_CHARS, MARKDOWN_BLOCK_LINES)
         lines += [f"**{title}**", "", _md_fence(shown, language)]
         if cut:
             lines.append(f"_({_truncation_note(len(shown), len(text))})_")
@@ -232,9 +238,9 @@ def _md_source(source: str) -> str:
     return f"source: {_md_inline(source)}"
 
 
-def _md_reason_item(result: CellResult, *, with_source: bool) -> str:
+def _md_reason_item(result: CellResult) -> str:
     item = f"- {_md_cell(_cell_label(result))}: {_md_inline(result.reason or 'no reason given')}"
-    if with_source and result.source:
+    if result.source:
         item += f" ({_md_source(result.source)})"
     return item
 
@@ -254,10 +260,10 @@ def render_markdown(report: Report) -> str:
         lines += _md_failure(result)
     lossy = _sorted_results(report, "lossy")
     lines += ["## Lossy cells", ""]
-    lines += [_md_reason_item(result, with_source=True) for result in lossy] or ["None."]
+    lines += [_md_reason_item(result) for result in lossy] or ["None."]
     unsupported = _sorted_results(report, "unsupported")
     lines += ["", "## Unsupported", ""]
-    lines += [_md_reason_item(result, with_source=True) for result in unsupported] or ["None."]
+    lines += [_md_reason_item(result) for result in unsupported] or ["None."]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -277,17 +283,12 @@ def _header_segments(provider: str) -> list[str]:
     return segments
 
 
-def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
-    grid = _grid(report.results)
-    features = [f for f in features_of(report) if any(key[0] == adapter and key[2] == f for key in grid)]
-    providers = [p for p in providers_of(report) if any(key[0] == adapter and key[1] == p for key in grid)]
+def _terminal_header(providers: list[str], widths: list[int], first: int) -> list[str]:
+    """Provider names split over lines at ``-`` and ``+``, bottom-aligned so the last part sits on its column."""
     headers = [_header_segments(provider) for provider in providers]
-    widths = [max(5, *(len(segment) for segment in segments)) for segments in headers]
-    first = max(len("feature"), *(len(feature) for feature in features)) if features else len("feature")
     height = max((len(segments) for segments in headers), default=1)
     lines = []
     for row in range(height):
-        # Bottom-align the header segments so the last one sits right above its column.
         texts = [
             segments[row - height + len(segments)] if row >= height - len(segments) else "" for segments in headers
         ]
@@ -295,6 +296,16 @@ def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
         lines.append(
             "  ".join([label.ljust(first), *(t.ljust(w) for t, w in zip(texts, widths, strict=True))]).rstrip()
         )
+    return lines
+
+
+def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
+    grid = _grid(report.results)
+    features = [f for f in features_of(report) if any(key[0] == adapter and key[2] == f for key in grid)]
+    providers = [p for p in providers_of(report) if any(key[0] == adapter and key[1] == p for key in grid)]
+    widths = [max(5, *(len(segment) for segment in _header_segments(provider))) for provider in providers]
+    first = max([len("feature"), *(len(feature) for feature in features)])
+    lines = _terminal_header(providers, widths, first)
     for feature in features:
         cells = [
             _terminal_cell(grid.get((adapter, p, feature)), w, color=color)
@@ -431,7 +442,7 @@ def _html_matrix(report: Report) -> str:
 
 
 def _html_block(title: str, text: str, css_class: str) -> str:
-    shown, cut = truncate(text, HTML_BLOCK_CHARS)
+    shown, cut = truncate(text, HTML_BLOCK_CHARS, HTML_BLOCK_LINES)
     note = f'<p class="truncated">{_e(_truncation_note(len(shown), len(text)))}</p>' if cut else ""
     return f'<h4>{_e(title)}</h4><pre class="{css_class}"><code>{_e(shown)}</code></pre>{note}'
 
@@ -468,9 +479,8 @@ def _html_detail(result: CellResult) -> str:
     if example is not None:
         if example.error:
             parts.append(_html_block("Error", example.error, "error"))
-        css = {"Python source": "python-source"}
         for title, _, text in _counterexample_blocks(example):
-            parts.append(_html_block(title, text, css.get(title, title.lower().replace(" ", "-"))))
+            parts.append(_html_block(title, text, title.lower().replace(" ", "-")))  # python-source, schema-sent...
     elif result.outcome == "fail":
         parts.append('<p class="reason">No counterexample was recorded for this cell.</p>')
     return (
@@ -561,7 +571,10 @@ _JS = """
     emptyNote.hidden = true;
     cell.classList.add("selected");
     cell.setAttribute("aria-expanded", "true");
-    detail.scrollIntoView({block: "nearest"});
+    // Side by side the panel is in view already: only reset its scroll. Stacked (narrow window), bring it up.
+    document.getElementById("panel").scrollTop = 0;
+    var box = detail.getBoundingClientRect();
+    if (box.top > window.innerHeight || box.bottom < 0) { detail.scrollIntoView({block: "start"}); }
     try { history.replaceState(null, "", "#" + encodeURIComponent(cell.id)); } catch (ignored) { /* file:// */ }
   }
   document.addEventListener("click", function (event) {
@@ -610,7 +623,8 @@ def render_html(report: Report) -> str:
     """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason."""
     counts = outcome_counts(report.results)
     title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in OUTCOMES)
-    details = "".join(_html_detail(result) for result in report.results)
+    # One panel per cell as the matrix shows it (a repeated cell keeps its last result), so ids stay unique.
+    details = "".join(_html_detail(result) for result in _grid(report.results).values())
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

@@ -73,6 +73,8 @@ def run(
             why = _unclaimed_reason(cell, specs, strict_specs, label)
             if why:
                 results[cell] = unclaimed(cell, why)
+                if on_result is not None:
+                    on_result(results[cell])
             else:
                 todo.append(cell)
     for result in _results(function, reference, todo, examples=examples, seed=seed, jobs=jobs):

@@ -6,20 +6,25 @@ calls in the provider's exact wire shape (JSON, or an SSE stream when ``stream=T
 comes back. Instructor gets the same answers, byte for byte, as harness's own adapter, so its column in
 the report measures instructor's request building and parsing, nothing else.
 
-Each spec uses instructor's closest mode:
+Each spec uses instructor's closest mode (``ANTHROPIC_PARALLEL_TOOLS`` and ``GENAI_TOOLS`` are, in 1.17,
+deprecated aliases that instructor maps to the modes below; naming those directly is the same code path
+without the ``DeprecationWarning``):
 
 - ``openai``: ``instructor.from_openai(client, mode=Mode.PARALLEL_TOOLS)``;
-- ``anthropic``: ``instructor.from_anthropic(client, mode=Mode.ANTHROPIC_PARALLEL_TOOLS)``;
-- ``google`` and ``vertexai``: ``instructor.from_genai(client, mode=Mode.GENAI_TOOLS)``. instructor 1.17 has
-  no parallel mode on ``google.genai`` (its ``VERTEXAI_PARALLEL_TOOLS`` needs the older ``vertexai`` SDK);
-  ``GENAI_TOOLS`` declares one function wrapping ``Iterable[A | B]`` as a ``tasks`` list, so it cannot read
-  an answer made of parallel calls, and the cells show that.
+- ``anthropic``: ``instructor.from_anthropic(client, mode=Mode.PARALLEL_TOOLS)``;
+- ``google`` and ``vertexai`` (one ``google.genai.Client`` serves both):
+  ``instructor.from_genai(client, mode=Mode.TOOLS)``. instructor 1.17 has no parallel mode on
+  ``google.genai``; its ``VERTEXAI_PARALLEL_TOOLS`` needs the older ``vertexai`` SDK
+  (``GenerativeModel``), which is not the client the runner gives. ``TOOLS`` declares one function,
+  ``Iterable<A>Or<B>``, carrying the instances as a ``tasks`` list.
 
-``openai-responses`` is not claimed: instructor 1.17 has no parallel mode on the Responses API. No spec is
-run strict. ``stream=True`` is passed to instructor as it is: whatever instructor then does (stream the
-calls, refuse, or return something else) is what the cell records; the adapter does not refuse for it.
-Instructor's re-asks are off (``max_retries=0``): the runner serves one answer per call, and a re-ask could
-only repeat the same answer.
+``openai-responses`` is not claimed: instructor 1.17 has no parallel mode on the Responses API (called
+anyway, the adapter refuses with :class:`~harness.UnsupportedSchemaError`). No spec is claimed strict.
+``stream=True`` goes to instructor as it is, and the cell records what instructor does: on OpenAI and
+Anthropic its parallel mode raises ``ConfigurationError`` ("stream=True is not supported when using
+PARALLEL_TOOLS mode") before sending; on Gemini and Vertex AI it streams, validating each call's arguments
+against the union's members in order, whatever the call's name. Instructor's re-asks are off
+(``max_retries=0``): the runner serves one answer per call, and a re-ask could only get the same answer.
 
 instructor pins ``jiter<0.15``, hence openai 3.3, below the project's ``openai>=3.50``; it runs in its own
 venv. Run it with::
@@ -33,6 +38,7 @@ there, and then the project's own report with instructor's column included (docs
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pydantic import BaseModel
@@ -43,6 +49,11 @@ __all__ = ["SPECS", "adapter"]
 
 #: The prefixes the adapter claims (``adapter.specs``); ``openai-responses`` is not one of them.
 SPECS = ("openai", "anthropic", "google", "vertexai")
+
+# instructor logs every failed attempt ("Max retries exceeded ...") at error level, and with no logging
+# configured Python prints each to stderr; the failure is already the adapter's exception. A NullHandler
+# keeps those lines out of a run, and still lets a configured root logger see them.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 #: Anthropic requires ``max_tokens``; the runner's answers are far below it.
 ANTHROPIC_MAX_TOKENS = 4096
@@ -88,6 +99,7 @@ def adapter(
 
 
 adapter.specs = SPECS  # type: ignore[attr-defined]
+adapter.name = "instructor"  # type: ignore[attr-defined]
 
 
 def _refusal(prefix: str, feature: str, hint: str) -> UnsupportedSchemaError:

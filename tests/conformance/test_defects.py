@@ -1,0 +1,158 @@
+"""The conformance runner catches the slips users make in hand-written clients.
+
+Each defective adapter of :mod:`tests.conformance.raw_adapters` is a straightforward raw-SDK client with one
+injected defect. Run through :func:`harness.conformance.run` on one (provider, feature) cell, it must come
+out ``fail`` with a counterexample of at most three fields, while its defect-free twin passes the same cell.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from harness.conformance import CellResult, run
+from tests.conformance import raw_adapters
+
+#: Adapter calls per cell, and a fixed seed: every run draws the same examples.
+EXAMPLES = 30
+SEED = 0
+#: The counterexample must be small enough to read at a glance.
+MAX_FIELDS = 3
+RAW_ADAPTERS = Path(raw_adapters.__file__)
+
+
+class Case(NamedTuple):
+    """A defective adapter, the cell that must catch it, and the check that should fail there."""
+
+    adapter: str
+    provider: str
+    feature: str
+    check: str
+    #: Whether the failing example was the streamed one (``None``: either).
+    stream: bool | None = None
+
+    @property
+    def clean(self) -> str:
+        """The defect-free adapter it is a copy of."""
+        return named(self.adapter).api
+
+
+CASES = (
+    # values lost
+    Case("openai_chat_drops_none", "openai", "nullable", "round trip"),
+    Case("anthropic_messages_strips_strings", "anthropic", "strings", "round trip"),
+    Case("gemini_truncates_floats", "google", "floats", "round trip"),
+    # calls dropped
+    Case("gemini_dedupes_calls", "vertexai", "repeated_calls", "round trip"),
+    Case("openai_responses_drops_last_call", "openai-responses", "integers", "round trip"),
+    # calls reordered
+    Case("anthropic_messages_sorts_calls", "anthropic", "integers", "round trip"),
+    # schemas loosened
+    Case("gemini_drops_required", "google", "strings", "looser"),
+    Case("openai_chat_drops_constraints", "openai", "string_length", "looser"),
+    # streaming-only slips
+    Case("openai_responses_stream_drops_last", "openai-responses", "strings", "round trip", stream=True),
+    Case("anthropic_messages_stream_drops_last", "anthropic", "integers", "round trip", stream=True),
+    Case("openai_chat_stream_first_delta", "openai", "strings", "round trip", stream=True),
+)
+#: Each defect-free adapter on every cell a defect is caught in.
+CLEAN_CELLS = sorted({(case.clean, case.provider, case.feature) for case in CASES})
+
+
+def named(name: str) -> raw_adapters.RawAdapter:
+    """The adapter ``raw_adapters.<name>``, as ``--adapter raw_adapters.py:<name>`` names it."""
+    adapter = getattr(raw_adapters, name)
+    assert isinstance(adapter, raw_adapters.RawAdapter)
+    return adapter
+
+
+def one_cell(adapter: raw_adapters.RawAdapter, provider: str, feature: str) -> CellResult:
+    report = run(adapter=adapter, providers=[provider], features=[feature], examples=EXAMPLES, seed=SEED)
+    (result,) = report.results
+    return result
+
+
+def described(result: CellResult) -> str:
+    example = result.counterexample
+    if example is None:
+        return f"{result.provider}/{result.feature}: {result.outcome} ({result.reason})"
+    return (
+        f"{result.provider}/{result.feature}: {result.outcome}, {example.check} check"
+        f"{' (streamed)' if example.stream else ''}: {example.error}\n{example.source}\n"
+        f"expected {json.dumps(example.expected)}\ngot {json.dumps(example.got)}"
+    )
+
+
+def field_count(source: str) -> int:
+    """Fields declared in a counterexample's source: annotated names in its class bodies, ``ClassVar`` aside."""
+    count = 0
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if isinstance(statement, ast.AnnAssign) and "ClassVar" not in ast.unparse(statement.annotation):
+                    count += 1
+    return count
+
+
+def test_field_count_counts_every_model() -> None:
+    source = (
+        "class A(BaseModel):\n    model_config = ConfigDict(title='x')\n    a: int\n    b: str | None = None\n"
+        "class B(BaseModel):\n    n: ClassVar[int] = 1\n    c: list[A]\n"
+        "response_model = Iterable[A | B]\n"
+    )
+    assert field_count(source) == 3
+
+
+@pytest.mark.parametrize(("api", "provider", "feature"), CLEAN_CELLS, ids=["-".join(cell) for cell in CLEAN_CELLS])
+def test_defect_free_adapter_passes(api: str, provider: str, feature: str) -> None:
+    result = one_cell(raw_adapters.make_adapter(api), provider, feature)
+    assert result.outcome in ("pass", "lossy"), described(result)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.adapter for case in CASES])
+def test_defect_fails_its_cell_with_a_small_counterexample(case: Case) -> None:
+    assert (case.clean, case.provider, case.feature) in CLEAN_CELLS  # its twin passes the same cell
+    result = one_cell(named(case.adapter), case.provider, case.feature)
+    assert result.outcome == "fail", described(result)
+    example = result.counterexample
+    assert example is not None
+    assert field_count(example.source) <= MAX_FIELDS, described(result)
+    assert example.check == case.check, described(result)
+    if case.stream is not None:
+        assert example.stream is case.stream, described(result)
+
+
+def test_every_defect_is_caught_somewhere() -> None:
+    assert {named(case.adapter).defect for case in CASES} == set(raw_adapters.DEFECTS)
+
+
+def test_command_line_runs_a_defective_adapter_from_its_file(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "harness",
+        "conformance",
+        "--adapter",
+        f"{RAW_ADAPTERS}:openai_chat_drops_none",
+        "--providers",
+        "openai",
+        "--features",
+        "nullable",
+        "--examples",
+        str(EXAMPLES),
+        "--out",
+        str(tmp_path),
+    ]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    # A third-party adapter's failures are findings, not the tool's own error.
+    assert finished.returncode == 0, finished.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    (cell,) = report["results"]
+    assert (cell["provider"], cell["feature"], cell["outcome"]) == ("openai", "nullable", "fail")
+    assert field_count(cell["counterexample"]["source"]) <= MAX_FIELDS
