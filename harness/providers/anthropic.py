@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from harness._toolset import ToolSet
@@ -41,6 +41,34 @@ from harness.providers._schema import SchemaRules
 
 DEFAULT_MAX_TOKENS = 4096
 MAX_STRICT_TOOLS = 20
+#: Strict tool use's supported JSON-schema keywords, as its documentation lists them ("JSON Schema limitations"
+#: in https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs); the API refuses others.
+STRICT_KEYWORDS = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "anyOf",
+        "allOf",
+        "enum",
+        "const",
+        "$ref",
+        "$defs",
+        "definitions",
+        "description",
+        "title",
+        "default",
+        "pattern",
+        "format",
+        "minItems",
+    }
+)
+#: The string formats strict tool use supports (same page).
+STRICT_FORMATS = frozenset(
+    {"date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"}
+)
 #: Error type by HTTP status, as the API names them; other 4xx are invalid requests, other 5xx API errors.
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -72,30 +100,10 @@ class Anthropic(Provider):
     # input_schema is JSON Schema 2020-12 and taken as a guide: pydantic's schema goes as it is.
     rules = SchemaRules(provider="anthropic")
     # Strict tool use is grammar-constrained: closed objects, no recursion, no numeric or length bounds,
-    # minItems 0 or 1 only, no other array constraints; the documented keywords and formats below.
+    # minItems 0 or 1 only, no other array constraints; the documented keywords and formats above.
     strict_rules = SchemaRules(
         provider="anthropic (strict)",
-        allowed=frozenset(
-            {
-                "type",
-                "properties",
-                "required",
-                "additionalProperties",
-                "items",
-                "anyOf",
-                "allOf",
-                "enum",
-                "const",
-                "$ref",
-                "$defs",
-                "description",
-                "title",
-                "default",
-                "pattern",
-                "format",
-                "minItems",
-            }
-        ),
+        allowed=STRICT_KEYWORDS,
         described=frozenset(
             {
                 "minimum",
@@ -118,9 +126,7 @@ class Anthropic(Provider):
             "if": "a conditional schema",
             "patternProperties": "pattern-keyed properties",
         },
-        formats=frozenset(
-            {"date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"}
-        ),
+        formats=STRICT_FORMATS,
         one_of_as_any_of=True,  # oneOf is not in the supported list; pydantic's tagged oneOf is exact as anyOf
         closed_objects=True,
         recursion="none",
@@ -594,12 +600,116 @@ def _message_blocks(message: Any) -> Sequence[dict[str, Any]]:
     return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
 
 
+def _anthropic_strict_schemas(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    """What strict tool use documents as unsupported, in the first strict function tool that has it."""
+    for i, tool in enumerate(received.tools):
+        if tool.kind != "function" or not tool.strict or tool.schema is None:
+            continue
+        problem = _strict_problem(tool.schema)
+        if problem is not None:
+            where, message = problem
+            return Rejection(400, f"tools.{i}.custom.input_schema{where}: {message}", param=f"tools.{i}.input_schema")
+    return None
+
+
+def _strict_problem(schema: dict[str, Any]) -> tuple[str, str] | None:
+    """(where in the schema, what is wrong) for the first unsupported feature, or None."""
+    for path, node in _strict_nodes(schema, ""):
+        kind = node.get("type")
+        what = f"For '{kind}' type, property" if isinstance(kind, str) else "Property"
+        for keyword in node:
+            if keyword not in STRICT_KEYWORDS:
+                return path, f"{what} '{keyword}' is not supported"
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            return path, f"External references are not supported: '$ref' must point into this schema, got {ref!r}"
+        if any(isinstance(branch, dict) and "$ref" in branch for branch in node.get("allOf") or ()):
+            return path, "'allOf' with '$ref' is not supported"
+        if _has_type(node, "object") and node.get("additionalProperties") is not False:
+            return path, "For 'object' type, 'additionalProperties' must be explicitly set to false"
+        min_items = node.get("minItems")
+        if isinstance(min_items, int) and not isinstance(min_items, bool) and min_items > 1:
+            return path, f"For 'array' type, 'minItems' values other than 0 and 1 are not supported, got {min_items}"
+        form = node.get("format")
+        if isinstance(form, str) and form not in STRICT_FORMATS:
+            return path, f"Format '{form}' is not supported; supported formats: {', '.join(sorted(STRICT_FORMATS))}"
+        complex_values = [v for v in node.get("enum") or () if isinstance(v, (dict, list))]
+        if complex_values:
+            return path, f"Enum values must be strings, numbers, booleans or null, got {json.dumps(complex_values[0])}"
+    cycle = _recursive_definition(schema)
+    if cycle is not None:
+        where = "" if cycle == "#" else "." + cycle.removeprefix("#/").replace("/", ".")
+        return where, f"Recursive schemas are not supported: {cycle!r} refers back to itself"
+    return None
+
+
+def _has_type(node: dict[str, Any], name: str) -> bool:
+    kind = node.get("type")
+    return kind == name or (isinstance(kind, list) and name in kind)
+
+
+#: Keywords holding one schema, a list of schemas, or a mapping of names to schemas.
+_ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
+_SCHEMA_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
+
+
+def _strict_nodes(node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema in ``node`` with its dotted path (values under ``properties``, never property names)."""
+    if not isinstance(node, dict):
+        return
+    yield path, node
+    for key in _ONE_SCHEMA:
+        yield from _strict_nodes(node.get(key), f"{path}.{key}")
+    for key in _SCHEMA_LISTS:
+        value = node.get(key)
+        for j, sub in enumerate(value if isinstance(value, list) else ()):
+            yield from _strict_nodes(sub, f"{path}.{key}.{j}")
+    for key in _SCHEMA_MAPS:
+        value = node.get(key)
+        for name, sub in (value if isinstance(value, dict) else {}).items():
+            yield from _strict_nodes(sub, f"{path}.{key}.{name}")
+
+
+def _recursive_definition(schema: dict[str, Any]) -> str | None:
+    """The first reference (``#`` or ``#/$defs/<name>``) that can reach itself again through references."""
+    # The root's own definitions are nodes of their own: the root refers to them only where it uses them.
+    targets = {"#": {k: v for k, v in schema.items() if k not in ("$defs", "definitions")}}
+    for key in ("$defs", "definitions"):
+        defs = schema.get(key)
+        for name, sub in (defs if isinstance(defs, dict) else {}).items():
+            if isinstance(sub, dict):
+                targets[f"#/{key}/{name}"] = sub
+    graph = {
+        ref: {node["$ref"] for _, node in _strict_nodes(sub, "") if isinstance(node.get("$ref"), str)} & targets.keys()
+        for ref, sub in targets.items()
+    }
+    for start in graph:
+        seen: set[str] = set()
+        stack = list(graph[start])
+        while stack:
+            ref = stack.pop()
+            if ref == start:
+                return start
+            if ref not in seen:
+                seen.add(ref)
+                stack.extend(graph.get(ref, ()))
+    return None
+
+
 ANTHROPIC_REJECTIONS = (
     RejectionRule("anthropic requires max_tokens", "https://docs.anthropic.com/en/api/messages", _anthropic_max_tokens),
     RejectionRule(
         "anthropic strict tool count",
         "https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs (at most 20 strict tools)",
         _anthropic_strict_count,
+    ),
+    RejectionRule(
+        "anthropic strict schema subset",
+        "https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs#json-schema-limitations "
+        "(supported keywords and formats, additionalProperties false, minItems 0 or 1, no recursive schemas, "
+        "no external $ref, no allOf with $ref, no complex enum values)",
+        _anthropic_strict_schemas,
     ),
     RejectionRule(
         "anthropic tool_result right after tool_use",

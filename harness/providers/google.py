@@ -9,7 +9,7 @@ import itertools
 import json
 import mimetypes
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,7 +114,7 @@ class Google(Provider):
 
     @property
     def rejection_rules(self) -> tuple[RejectionRule, ...]:
-        return (TOOL_NAMES, FUNCTION_RESPONSES)
+        return (TOOL_NAMES, GEMINI_SCHEMAS, FUNCTION_RESPONSES)
 
     tool_name_pattern = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}")
     tool_name_rule = "1 to 128 of a-z, A-Z, 0-9, '_', '.', ':' and '-', starting with a letter or '_'"
@@ -703,4 +703,190 @@ FUNCTION_RESPONSES = RejectionRule(
     "gemini function responses match the calls",
     "recorded API error: 'Please ensure that the number of function response parts is equal to ...'",
     _gemini_function_responses,
+)
+
+
+def _gemini_schemas(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    """What the API documents it refuses in a function declaration's ``parameters`` or ``parametersJsonSchema``."""
+    for where, tool in _function_declarations(body):
+        if tool.schema is None:
+            continue
+        problem = _schema_problem(tool.schema, openapi=tool.dialect == "openapi")
+        if problem is not None:
+            path, message = problem
+            return Rejection(400, f"* GenerateContentRequest.{where}{path}: {message}", param=f"{where}{path}")
+    return None
+
+
+def _function_declarations(body: dict[str, Any]) -> Iterator[tuple[str, DeclaredTool]]:
+    """Each function declaration, read as ``read_request`` reads it, with the path of its schema field."""
+    value = body.get("tools")
+    entries = [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+    for i, entry in enumerate(entries):
+        for key, field in (entry if isinstance(entry, dict) else {}).items():
+            if field is None or to_snake(key) != "function_declarations" or not isinstance(field, list):
+                continue
+            for j, declaration in enumerate(field):
+                where = f"tools[{i}].{key}[{j}]"
+                tool = _declared(declaration, where)
+                schema_key = "parameters" if tool.dialect == "openapi" else _key(declaration, "parametersJsonSchema")
+                yield f"{where}.{schema_key}", tool
+
+
+#: ``parameters`` (Gemini's OpenAPI ``Schema``) may spell its keys in snake_case; the JSON-schema names.
+_OPENAPI_NAMES = {
+    "any_of": "anyOf",
+    "one_of": "oneOf",
+    "all_of": "allOf",
+    "prefix_items": "prefixItems",
+    "additional_properties": "additionalProperties",
+    "ref": "$ref",
+    "defs": "$defs",
+}
+_DEFS_KEYS = ("$defs", "definitions")
+
+
+def _schema_problem(schema: dict[str, Any], *, openapi: bool) -> tuple[str, str] | None:
+    """(where in the schema, what is wrong) for the first thing the API refuses, or None."""
+    kind = _get(schema, "type", openapi)
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    named = [str(k).lower() for k in kinds if str(k).upper() != "TYPE_UNSPECIFIED"]
+    if named and "object" not in named:
+        return ".type", f"the parameters must be described by an object schema (type OBJECT), got {kind!r}"
+    for path, node in _schema_nodes(schema, "", openapi):
+        enum = _get(node, "enum", openapi)
+        for k, value in enumerate(enum if isinstance(enum, list) else ()):
+            if openapi and not isinstance(value, str):
+                # Schema.enum is a list of strings on the wire, whatever the type (INTEGER enums as "101").
+                return f"{path}.enum[{k}]", f"Invalid value (TYPE_STRING), {json.dumps(value)}"
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                return f"{path}.enum[{k}]", f"enum values must be strings or numbers, got {json.dumps(value)}"
+    cycle = _required_cycle(schema, openapi)
+    if cycle is not None:
+        return cycle, (
+            "cyclic references may only be used within non-required properties (nullable properties are not "
+            "sufficient); this definition reaches itself again through required properties only"
+        )
+    return None
+
+
+def _get(node: dict[str, Any], name: str, openapi: bool) -> Any:
+    """``node[name]``; in ``parameters``, under its snake_case spelling too."""
+    if name in node or not openapi:
+        return node.get(name)
+    return next((v for k, v in node.items() if _OPENAPI_NAMES.get(k) == name), None)
+
+
+def _spelled(node: dict[str, Any], name: str, openapi: bool) -> str:
+    """The key ``node`` holds ``name`` under (for paths in messages)."""
+    if name in node or not openapi:
+        return name
+    return next((k for k in node if _OPENAPI_NAMES.get(k) == name), name)
+
+
+def _schema_nodes(node: Any, path: str, openapi: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema in ``node`` with its path (values under ``properties``, never property names)."""
+    if not isinstance(node, dict):
+        return
+    yield path, node
+    for name in ("items", "additionalProperties"):
+        yield from _schema_nodes(_get(node, name, openapi), f"{path}.{_spelled(node, name, openapi)}", openapi)
+    for name in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        value = _get(node, name, openapi)
+        for k, sub in enumerate(value if isinstance(value, list) else ()):
+            yield from _schema_nodes(sub, f"{path}.{_spelled(node, name, openapi)}[{k}]", openapi)
+    for name in ("properties", *_DEFS_KEYS):
+        value = _get(node, name, openapi)
+        for key, sub in (value if isinstance(value, dict) else {}).items():
+            yield from _schema_nodes(sub, f"{path}.{_spelled(node, name, openapi)}[{key}]", openapi)
+
+
+def _required_cycle(schema: dict[str, Any], openapi: bool) -> str | None:
+    """The path of the first definition used by the schema that reaches itself through required properties only.
+
+    A cycle is fine when one property on it may be left out: the API unrolls recursion a few levels and
+    then cuts it there. Union branches, list items and map values of a required property count as
+    required (a nullable property is documented not to be enough).
+    """
+    targets: dict[str, tuple[str, dict[str, Any]]] = {"#": ("", schema)}
+    for name in _DEFS_KEYS:
+        defs = _get(schema, name, openapi)
+        spelled = _spelled(schema, name, openapi)
+        for key, sub in (defs if isinstance(defs, dict) else {}).items():
+            if isinstance(sub, dict):
+                targets[key] = (f".{spelled}[{key}]", sub)
+    required = {
+        name: {t for t in (_target(ref) for ref in _required_refs(sub, openapi)) if t in targets}
+        for name, (_, sub) in targets.items()
+    }
+    root = {k: v for k, v in schema.items() if (_OPENAPI_NAMES.get(k, k) if openapi else k) not in _DEFS_KEYS}
+    uses = {
+        name: {_target(ref) for ref in _refs(root if name == "#" else sub, openapi)}
+        for name, (_, sub) in targets.items()
+    }
+    used = _reach(uses, "#")
+    for name in ["#", *sorted(used - {"#"})]:
+        if name in _reach(required, name):
+            return targets[name][0]
+    return None
+
+
+def _target(ref: str) -> str:
+    """``#`` for the root, a definition's name for ``#/$defs/<name>`` (``#/defs/``, ``#/definitions/``)."""
+    if ref == "#":
+        return "#"
+    for prefix in ("#/$defs/", "#/defs/", "#/definitions/"):
+        if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+            return ref[len(prefix) :]
+    return ""
+
+
+def _required_refs(node: Any, openapi: bool) -> list[str]:
+    """The references reached from ``node`` without passing a property that may be left out."""
+    if not isinstance(node, dict):
+        return []
+    ref = _get(node, "$ref", openapi)
+    found = [ref] if isinstance(ref, str) else []
+    for name in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        value = _get(node, name, openapi)
+        for sub in value if isinstance(value, list) else ():
+            found += _required_refs(sub, openapi)
+    for name in ("items", "additionalProperties"):
+        found += _required_refs(_get(node, name, openapi), openapi)
+    required = node.get("required")
+    properties = node.get("properties")
+    for key, sub in (properties if isinstance(properties, dict) else {}).items():
+        if isinstance(required, list) and key in required:
+            found += _required_refs(sub, openapi)
+    return found
+
+
+def _refs(node: dict[str, Any], openapi: bool) -> set[str]:
+    """Every reference anywhere under ``node``, definitions included."""
+    found = (_get(sub, "$ref", openapi) for _, sub in _schema_nodes(node, "", openapi))
+    return {ref for ref in found if isinstance(ref, str)}
+
+
+def _reach(graph: Mapping[str, set[str]], start: str) -> set[str]:
+    """The nodes reachable from ``start`` in one or more steps."""
+    seen: set[str] = set()
+    stack = list(graph.get(start, ()))
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    return seen
+
+
+GEMINI_SCHEMAS = RejectionRule(
+    "gemini function declaration schemas",
+    "https://ai.google.dev/api/caching#FunctionDeclaration (parametersJsonSchema: 'The schema must describe an "
+    "object'); https://ai.google.dev/api/generate-content#FIELDS.response_json_schema (the same backend: 'enum "
+    "(for strings and numbers)', 'Cyclic references are unrolled to a limited degree and, as such, may only be "
+    "used within non-required properties. (Nullable properties are not sufficient.)'); "
+    "https://ai.google.dev/api/caching#Schema (parameters: enum[] is a list of strings); recorded API error: "
+    "\"Invalid value at 'request.tools[0].function_declarations[18].parameters.properties[16].value.enum[3]' "
+    '(TYPE_STRING), 5" (github.com/google-gemini/gemini-cli/issues/4415)',
+    _gemini_schemas,
 )

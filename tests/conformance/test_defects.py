@@ -27,6 +27,13 @@ MAX_FIELDS = 3
 RAW_ADAPTERS = Path(raw_adapters.__file__)
 
 
+def named(name: str) -> raw_adapters.RawAdapter:
+    """The adapter ``raw_adapters.<name>``, as ``--adapter raw_adapters.py:<name>`` names it."""
+    adapter = getattr(raw_adapters, name)
+    assert isinstance(adapter, raw_adapters.RawAdapter)
+    return adapter
+
+
 class Case(NamedTuple):
     """A defective adapter, the cell that must catch it, and the check that should fail there."""
 
@@ -63,13 +70,18 @@ CASES = (
 )
 #: Each defect-free adapter on every cell a defect is caught in.
 CLEAN_CELLS = sorted({(case.clean, case.provider, case.feature) for case in CASES})
-
-
-def named(name: str) -> raw_adapters.RawAdapter:
-    """The adapter ``raw_adapters.<name>``, as ``--adapter raw_adapters.py:<name>`` names it."""
-    adapter = getattr(raw_adapters, name)
-    assert isinstance(adapter, raw_adapters.RawAdapter)
-    return adapter
+#: Features every defect-free adapter must pass on each provider it claims, schema passed as pydantic writes it.
+SIMPLE_FEATURES = (
+    "strings",
+    "integers",
+    "nullable",
+    "omittable",
+    "lists",
+    "nested_models",
+    "repeated_calls",
+    "literal_strings",
+)
+API_PROVIDERS = [(api, provider) for api, providers in raw_adapters.APIS.items() for provider in providers]
 
 
 def one_cell(adapter: raw_adapters.RawAdapter, provider: str, feature: str) -> CellResult:
@@ -107,6 +119,20 @@ def test_field_count_counts_every_model() -> None:
         "response_model = Iterable[A | B]\n"
     )
     assert field_count(source) == 3
+
+
+@pytest.mark.parametrize(("api", "provider"), API_PROVIDERS, ids=[provider for _, provider in API_PROVIDERS])
+def test_defect_free_adapter_passes_the_simple_features(api: str, provider: str) -> None:
+    report = run(
+        adapter=raw_adapters.make_adapter(api),
+        providers=[provider],
+        features=SIMPLE_FEATURES,
+        examples=EXAMPLES,
+        seed=SEED,
+    )
+    assert [result.feature for result in report.results] == list(SIMPLE_FEATURES)
+    failing = [described(result) for result in report.results if result.outcome != "pass"]
+    assert not failing, "\n\n".join(failing)
 
 
 @pytest.mark.parametrize(("api", "provider", "feature"), CLEAN_CELLS, ids=["-".join(cell) for cell in CLEAN_CELLS])

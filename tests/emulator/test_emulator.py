@@ -187,6 +187,257 @@ def test_openai_strict_schemas_must_be_closed_and_fully_required(emulator: Runni
     assert "'additionalProperties' is required to be supplied and to be false" in response.json()["error"]["message"]
 
 
+def closed(properties: dict[str, Any], required: Iterable[str] = (), **more: Any) -> dict[str, Any]:
+    """An object schema with additionalProperties false (what strict tool use asks of every object)."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+        **more,
+    }
+
+
+#: A definition that refers to itself through a required, nullable field: no instance can leave it out.
+CHAIN = closed(
+    {"v": {"type": "integer"}, "next": {"anyOf": [{"$ref": "#/$defs/Chain"}, {"type": "null"}]}}, ["v", "next"]
+)
+
+#: (schema, words of the message): what Anthropic's strict tool use documents as unsupported.
+ANTHROPIC_STRICT_REFUSED = {
+    "keyword": (
+        closed({"n": {"type": "integer", "minimum": 1}}),
+        ".properties.n: For 'integer' type, property 'minimum'",
+    ),
+    "oneOf": (closed({"n": {"oneOf": [{"type": "string"}]}}), ".properties.n: Property 'oneOf' is not supported"),
+    "open-object": (
+        closed({"inner": {"type": "object", "properties": {}}}),
+        ".properties.inner: For 'object' type, 'additionalProperties' must be explicitly set to false",
+    ),
+    "open-root": ({"type": "object", "properties": {}}, "input_schema: For 'object' type, 'additionalProperties'"),
+    "dict-values": (
+        closed({"d": {"type": "object", "additionalProperties": {"type": "string"}}}),
+        "'additionalProperties' must be explicitly set to false",
+    ),
+    "minItems-2": (
+        closed({"xs": {"type": "array", "items": {"type": "string"}, "minItems": 2}}),
+        "'minItems' values other than 0 and 1 are not supported, got 2",
+    ),
+    "format": (closed({"s": {"type": "string", "format": "int32"}}), "Format 'int32' is not supported"),
+    "recursive": (
+        closed({"c": {"$ref": "#/$defs/Chain"}}, ["c"], **{"$defs": {"Chain": CHAIN}}),
+        ".$defs.Chain: Recursive schemas are not supported",
+    ),
+    "recursive-omittable": (
+        closed({"next": {"$ref": "#"}}),  # even where the field may be left out
+        "Recursive schemas are not supported: '#' refers back to itself",
+    ),
+    "complex-enum": (
+        closed({"e": {"enum": [{"a": 1}, "b"]}}),
+        "Enum values must be strings, numbers, booleans or null",
+    ),
+    "external-ref": (closed({"r": {"$ref": "https://example.com/s.json"}}), "External references are not supported"),
+    "allOf-ref": (
+        closed({"r": {"allOf": [{"$ref": "#/$defs/A"}]}}, **{"$defs": {"A": closed({})}}),
+        "'allOf' with '$ref' is not supported",
+    ),
+}
+
+
+def anthropic_body(schema: dict[str, Any], *, strict: bool | None = True) -> dict[str, Any]:
+    tool: dict[str, Any] = {"name": "t", "description": "d", "input_schema": schema}
+    if strict is not None:
+        tool["strict"] = strict
+    return {"model": "m", "max_tokens": 100, "messages": ask("hi"), "tools": [tool]}
+
+
+def broken_rules(prefix: str, body: dict[str, Any], path: str) -> list[str]:
+    """The names of ``prefix``'s rejection rules ``body`` breaks, checked directly."""
+    provider = get_provider(prefix)
+    received = provider.read_request(body, path=path)
+    return [rule.name for rule in provider.rejection_rules if rule.check(provider, body, received) is not None]
+
+
+@pytest.mark.parametrize(("schema", "words"), ANTHROPIC_STRICT_REFUSED.values(), ids=ANTHROPIC_STRICT_REFUSED)
+def test_anthropic_strict_schemas_are_held_to_the_documented_subset(
+    schema: dict[str, Any], words: str, emulator: RunningEmulator
+) -> None:
+    response = post(emulator, "/v1/messages", anthropic_body(schema))
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith("tools.0.custom.input_schema") and words in error["message"], error["message"]
+    assert response.headers["x-harness-emulator"] == "rejected by rule: anthropic strict schema subset"
+    # Only strict tools are held to the subset: the same schema as a plain tool is a guide.
+    for strict in (None, False):
+        assert broken_rules("anthropic", anthropic_body(schema, strict=strict), "/v1/messages") == []
+
+
+class Picks(BaseModel):
+    """A list that must not be empty (minItems 1 is the one array bound strict tool use keeps) and one that may."""
+
+    first: list[Literal["a", "b"]] = Field(min_length=1)
+    more: list[int] = Field(default_factory=list, min_length=0)
+    note: str | None = None
+
+
+class Party(BaseModel):
+    """Nested models, a list of them, a nullable enum and an omittable field."""
+
+    host: Weather
+    guests: list[Weather] = []
+    size: Literal[1, 2, 3] | None
+    quiet: bool = False
+
+
+def test_anthropic_strict_accepts_harness_own_declarations(emulator: RunningEmulator) -> None:
+    strict = client("anthropic", emulator)
+    # Unbounded models: a bound strict tool use only reads in the description, the emulator does not keep either.
+    models = Iterable[Weather | Picks | Party]
+    values = list(strict.create(messages=ask("plan a party"), response_model=models, strict=True))
+    assert values and all(isinstance(value, Weather | Picks | Party) for value in values)
+    body = anthropic_body(closed({"xs": {"type": "array", "items": {"type": "string"}, "minItems": 1}}, ["xs"]))
+    assert post(emulator, "/v1/messages", body).status_code == 200
+
+
+def gemini_body(schema: dict[str, Any], key: str = "parametersJsonSchema") -> dict[str, Any]:
+    declaration = {"name": "t", "description": "d", key: schema}
+    return {
+        "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+        "tools": [{"functionDeclarations": [declaration]}],
+    }
+
+
+GEMINI_PATH = "/v1beta/models/m:generateContent"
+VERTEX_PATH = "/v1beta1/projects/p/locations/us-central1/publishers/google/models/m:generateContent"
+
+#: (schema field, schema, the field the error names, words of the message): what the Gemini API refuses.
+GEMINI_REFUSED = {
+    "root-string": ("parametersJsonSchema", {"type": "string"}, "parametersJsonSchema.type", "object schema"),
+    "root-array": ("parameters", {"type": "ARRAY", "items": {"type": "STRING"}}, "parameters.type", "type OBJECT"),
+    "bool-enum": (
+        "parametersJsonSchema",
+        closed({"on": {"type": "boolean", "enum": [True]}}),
+        "parametersJsonSchema.properties[on].enum[0]",
+        "enum values must be strings or numbers, got true",
+    ),
+    "null-enum": (
+        "parameters_json_schema",  # the SDK's spelling
+        closed({"e": {"enum": ["a", None]}}),
+        "parameters_json_schema.properties[e].enum[1]",
+        "got null",
+    ),
+    "openapi-number-enum": (
+        "parameters",
+        {"type": "OBJECT", "properties": {"n": {"type": "INTEGER", "enum": [1, 2]}}},
+        "parameters.properties[n].enum[0]",
+        "(TYPE_STRING), 1",
+    ),
+    "required-nullable-cycle": (
+        "parametersJsonSchema",
+        closed({"c": {"$ref": "#/$defs/Chain"}}, ["c"], **{"$defs": {"Chain": CHAIN}}),
+        "parametersJsonSchema.$defs[Chain]",
+        "(nullable properties are not sufficient)",
+    ),
+    "required-list-cycle": (
+        "parametersJsonSchema",
+        closed({"kids": {"type": "array", "items": {"$ref": "#"}}}, ["kids"]),
+        "parametersJsonSchema",
+        "non-required properties",
+    ),
+    "openapi-cycle": (
+        "parameters",
+        {
+            "type": "OBJECT",
+            "properties": {"c": {"$ref": "#/$defs/Chain"}},
+            "required": ["c"],
+            "$defs": {
+                "Chain": {
+                    "type": "OBJECT",
+                    "properties": {"next": {"$ref": "#/$defs/Chain", "nullable": True}},
+                    "required": ["next"],
+                }
+            },
+        },
+        "parameters.$defs[Chain]",
+        "non-required properties",
+    ),
+}
+
+
+@pytest.mark.parametrize(("key", "schema", "field", "words"), GEMINI_REFUSED.values(), ids=GEMINI_REFUSED)
+def test_gemini_schemas_are_held_to_the_documented_rules(
+    key: str, schema: dict[str, Any], field: str, words: str, emulator: RunningEmulator
+) -> None:
+    for path in (GEMINI_PATH, VERTEX_PATH):
+        response = post(emulator, path, gemini_body(schema, key))
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["status"] == "INVALID_ARGUMENT" and words in error["message"], error["message"]
+        violation = error["details"][0]["fieldViolations"][0]
+        assert violation["field"] == f"tools[0].functionDeclarations[0].{field}"
+        assert response.headers["x-harness-emulator"] == "rejected by rule: gemini function declaration schemas"
+
+
+#: What the Gemini API documents it takes, near each refused shape above.
+GEMINI_ACCEPTED = {
+    "number-enum": ("parametersJsonSchema", closed({"n": {"type": "integer", "enum": [1, 2]}}, ["n"])),
+    "openapi-integer-enum-as-strings": (
+        "parameters",
+        {"type": "OBJECT", "properties": {"n": {"type": "INTEGER", "format": "enum", "enum": ["1", "2"]}}},
+    ),
+    "lower-case-openapi-object": ("parameters", {"type": "object", "properties": {"s": {"type": "string"}}}),
+    "cycle-through-an-omittable-field": (
+        "parametersJsonSchema",
+        closed(
+            {"c": {"$ref": "#/$defs/Node"}},
+            ["c"],
+            **{"$defs": {"Node": closed({"v": {"type": "integer"}, "next": {"$ref": "#/$defs/Node"}}, ["v"])}},
+        ),
+    ),
+    "cycle-broken-further-along": (
+        "parametersJsonSchema",
+        closed(
+            {"a": {"$ref": "#/$defs/A"}},
+            ["a"],
+            **{
+                "$defs": {
+                    "A": closed({"b": {"$ref": "#/$defs/B"}}, ["b"]),
+                    "B": closed({"a": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}]}}),
+                }
+            },
+        ),
+    ),
+    # Keywords outside the documented list: the documentation says what is taken, not that others are refused.
+    "keyword-outside-the-list": ("parametersJsonSchema", closed({"s": {"type": "string", "minLength": 1}}, ["s"])),
+}
+
+
+@pytest.mark.parametrize(("key", "schema"), GEMINI_ACCEPTED.values(), ids=GEMINI_ACCEPTED)
+def test_gemini_accepts_what_it_documents(key: str, schema: dict[str, Any], emulator: RunningEmulator) -> None:
+    assert broken_rules("google", gemini_body(schema, key), GEMINI_PATH) == []
+    response = post(emulator, GEMINI_PATH, gemini_body(schema, key))
+    assert response.status_code == 200, response.text
+
+
+class Tree(BaseModel):
+    """Recursion Gemini takes: every cycle passes a field that may be left out."""
+
+    label: str
+    children: list[Tree] = []
+    parent: Tree | None = None
+
+
+@pytest.mark.parametrize("prefix", ["google", "vertexai"])
+def test_gemini_accepts_harness_own_declarations(prefix: str, emulator: RunningEmulator) -> None:
+    values = list(
+        client(prefix, emulator).create(
+            messages=ask("plant a tree"), response_model=Iterable[Booking | Tree | Picks | Party]
+        )
+    )
+    assert values and all(isinstance(value, Booking | Tree | Picks | Party) for value in values)
+
+
 def test_unanswered_tool_calls_are_rejected(emulator: RunningEmulator) -> None:
     call = {"id": "call_1", "type": "function", "function": {"name": "t", "arguments": "{}"}}
     messages = [*ask("hi"), {"role": "assistant", "tool_calls": [call]}, {"role": "user", "content": "and?"}]

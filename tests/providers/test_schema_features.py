@@ -693,6 +693,73 @@ def test_emitted_schema_is_in_the_dialect(feature: Feature, variant: tuple[str, 
     assert declared_strict(prefix, declarations) is expected
 
 
+class Lists(BaseModel):
+    """Array bounds: minItems 1 is the one strict tool use keeps; 2 and more move into the description."""
+
+    some: list[Literal["a", "b"]] = Field(min_length=1)
+    two: list[int] = Field(min_length=2)
+    any_: list[Inner] = Field(default_factory=list, alias="any")
+
+
+def sent_request(variant: tuple[str, bool], model: type[BaseModel], calls: list[BaseModel]) -> tuple[JSON, str]:
+    """The body and path harness's own client sends (through the real SDK) for ``model``."""
+    prefix, strict = variant
+    wire_, client = endpoint(prefix)
+    wire_.answer(*calls)
+    list(client.create(messages=[{"role": "user", "content": "go"}], response_model=iterable_of(model), strict=strict))
+    (request,) = wire_.requests
+    return json.loads(request.content), request.url.path
+
+
+def broken_rules(variant: tuple[str, bool], body: JSON, path: str) -> list[str]:
+    provider = get_provider(variant[0])
+    received = provider.read_request(body, path=path)
+    broken = []
+    for rule in provider.rejection_rules:
+        rejection = rule.check(provider, body, received)
+        if rejection is not None:
+            broken.append(f"{rule.name}: {rejection.message}")
+    return broken
+
+
+@pytest.mark.parametrize(("feature", "variant"), SUPPORTED)
+def test_sent_declarations_pass_the_providers_rejection_rules(feature: Feature, variant: tuple[str, bool]) -> None:
+    """What the provider module says its API refuses (the emulator's 400s), harness's own client never sends."""
+    body, path = sent_request(variant, feature.model, feature.instances())
+    assert broken_rules(variant, body, path) == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_sent_array_bounds_pass_the_providers_rejection_rules(variant: tuple[str, bool]) -> None:
+    instance = Lists.model_validate({"some": ["a"], "two": [1, 2]})
+    body, path = sent_request(variant, Lists, [instance])
+    assert broken_rules(variant, body, path) == []
+    if variant == ("anthropic", True):
+        properties = declared_schema("anthropic", body["tools"])["properties"]
+        assert properties["some"]["minItems"] == 1 and "minItems" not in properties["two"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "schema", "rule"),
+    [
+        (("anthropic", True), {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}}, "strict"),
+        (("google", False), {"type": "object", "properties": {"on": {"type": "boolean", "enum": [True]}}}, "schemas"),
+        (("vertexai", False), {"type": "array", "items": {"type": "string"}}, "schemas"),
+    ],
+    ids=["anthropic-strict-minimum", "google-bool-enum", "vertexai-array-root"],
+)
+def test_the_rules_see_what_harness_would_not_send(variant: tuple[str, bool], schema: JSON, rule: str) -> None:
+    """The check above is not vacuous: the same request with a schema harness would never write is refused."""
+    body, path = sent_request(variant, Empty, [Empty()])
+    if variant[0] == "anthropic":
+        body["tools"][0]["input_schema"] = schema
+    else:
+        (declaration,) = body["tools"][0]["functionDeclarations"]
+        declaration["parametersJsonSchema"] = schema
+    (broken,) = broken_rules(variant, body, path)
+    assert rule in broken.partition(":")[0]
+
+
 # --- 3. the emitted schema accepts every valid instance and keeps type structure --------------------
 
 
