@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint smoke bench audit-instructor docs clean browser
+.PHONY: test lint smoke conformance bench audit-instructor docs clean browser
 
 test: $(VENV)/.installed browser lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 2
@@ -23,6 +23,11 @@ smoke: $(VENV)/.installed
 		../$(SMOKE)/venv/bin/pytest -q --block-network
 	$(SMOKE)/venv/bin/harness scan cassettes smoke/cassettes
 
+# The cross-provider conformance report on the embedded defaults: every provider x every feature, no keys,
+# no network; prints the matrix and writes conformance-report/report.{json,md,html}.
+conformance: $(VENV)/.installed
+	$(BIN)/harness conformance
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check harness tests bench docs smoke conftest.py
 	$(BIN)/ruff format --check harness tests bench docs smoke conftest.py
@@ -37,6 +42,7 @@ bench: $(VENV)/.installed $(INSTRUCTOR_VENV)/.installed
 	$(BIN)/python bench/parallel_tools.py --instructor-python $(INSTRUCTOR_BIN)/python
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/emulator.py
+	$(BIN)/python bench/conformance.py
 
 # The recipe succeeds without the stamp when pip fails, so `bench` goes on (and the next run retries).
 $(INSTRUCTOR_VENV)/.installed:
@@ -82,4 +88,4 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 clean:
-	rm -rf $(VENV) $(INSTRUCTOR_VENV) .mypy_cache .ruff_cache build build.log *.egg-info
+	rm -rf $(VENV) $(INSTRUCTOR_VENV) .mypy_cache .ruff_cache build build.log *.egg-info conformance-report

@@ -20,10 +20,10 @@ import collections
 import time
 
 from _common import print_profile
-from harness.strategies import FEATURES
 
 from harness.conformance import PROVIDERS, harness_adapter, run
 from harness.conformance._property import Cell, CellRun
+from harness.strategies import FEATURES
 
 
 def main() -> None:

@@ -349,8 +349,12 @@ class _Turn:
 
 
 @functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)
 def _declarations(provider: Provider, toolset: ToolSet, strict: bool) -> list[dict[str, Any]]:
-    """Tool declarations are built once per (provider, tools, strict): schema walks are not free."""
+    """Tool declarations are built once per (provider, tools, strict): schema walks are not free.
+
+    The list is shared between requests: request builders copy it into each request, never change it.
+    """
     provider.check_names(toolset)
     return provider.tool_declarations(toolset, strict=strict)
 

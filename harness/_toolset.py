@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, BaseModel
 from pydantic.fields import FieldInfo
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from harness.errors import ToolNameError
 
@@ -39,6 +41,24 @@ class ToolSet:
     @property
     def names(self) -> list[str]:
         return [tool.name for tool in self.tools]
+
+
+class _ToolJsonSchema(GenerateJsonSchema):
+    """pydantic's JSON schema, with the string pattern its ``Decimal`` validation enforces.
+
+    pydantic writes ``Decimal`` as ``number | string`` with no pattern, so a provider may answer ``""``
+    or ``"ten"``, which validation then rejects: the schema sent would be looser than the model.
+    ``build_decimal_pattern`` is pydantic's own pattern for the strings it accepts (``max_digits`` and
+    ``decimal_places`` included).
+    """
+
+    def get_decimal_pattern(self, schema: core_schema.DecimalSchema) -> str | None:
+        return self.build_decimal_pattern(schema)
+
+
+def model_schema(model: type[BaseModel]) -> JsonSchemaValue:
+    """The JSON schema a tool declares for ``model``: pydantic's, keyed by alias, with decimal patterns."""
+    return model.model_json_schema(by_alias=True, schema_generator=_ToolJsonSchema)
 
 
 def tool_name(model: type[BaseModel]) -> str:
@@ -70,7 +90,7 @@ def _cached_toolset(response_model: Any) -> ToolSet:
                 "give one a distinct model_config['title']"
             )
         seen[name] = model
-        schema = model.model_json_schema(by_alias=True)
+        schema = model_schema(model)
         description = schema.pop("description", None) or ""
         schema.pop("title", None)
         tools.append(Tool(name=name, model=model, description=description, json_schema=schema))

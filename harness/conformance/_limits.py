@@ -48,7 +48,13 @@ LIMITS: tuple[Limit, ...] = (
         "Gemini's function schema has no string length bounds",
         GEMINI_SCHEMA,
     ),
-    _limit(_GOOGLE, "pattern", "string_pattern_mismatch", "Gemini's function schema has no pattern", GEMINI_SCHEMA),
+    _limit(
+        _GOOGLE,
+        "pattern",
+        "string_pattern_mismatch decimal_parsing",
+        "Gemini's function schema has no pattern (a Decimal's string form included)",
+        GEMINI_SCHEMA,
+    ),
     _limit(
         _GOOGLE,
         "exclusiveMinimum exclusiveMaximum",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness.strategies import FEATURES
 
 from harness.conformance import LIMITS, PROVIDERS, harness_adapter
 from harness.conformance._property import Cell, CellRun
+from harness.strategies import FEATURES
 
 EXAMPLES = 30
 
@@ -37,7 +37,7 @@ def test_harness_conforms(provider: str, feature: str) -> None:
         f"{provider} x {feature}: {example.check if example else ''} failed: {example.error if example else ''}\n"
         f"{example.source if example else ''}\nsent: {json.dumps(example.schema if example else None)[:3000]}"
     )
-    assert result.examples >= EXAMPLES or result.outcome == "unsupported"
+    assert result.examples >= EXAMPLES or result.refused  # refused unions run no round trip
     if result.outcome in ("lossy", "unsupported"):
         assert result.reason
     if result.outcome == "lossy":
