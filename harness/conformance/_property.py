@@ -45,7 +45,8 @@ from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
 #: Instance lists per drawn union: a union (new models, new schemas) costs more than a round trip.
 LISTS_PER_EXAMPLE = 2
-#: Adapter calls per example: each list plain and streamed, and one value from the sent schema.
+#: Adapter calls per example, at least: each list plain and streamed (and again in reverse order when
+#: it has several calls: a new order costs no draw), and one value from the sent schema.
 CALLS_PER_EXAMPLE = 2 * LISTS_PER_EXAMPLE + 1
 MAX_MODELS = 3
 MAX_CALLS = 4
@@ -88,9 +89,10 @@ class CellRun:
     def __init__(self, adapter: Callable[..., Any], cell: Cell) -> None:
         self.adapter = adapter
         self.cell = cell
-        self.endpoint = Endpoint(cell.prefix)
+        self.endpoint = _endpoint(cell.prefix)
         self.spec = f"{cell.prefix}/{MODEL}"
         self.round_trips = 0
+        self.target = 0
         self.checked = 0
         self.refused = 0
         self.refusal: str | None = None
@@ -101,12 +103,16 @@ class CellRun:
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
+        if self.round_trips >= self.target and self.failure is None:
+            return  # enough round trips: Hypothesis's last examples cost a draw of nothing
         union = data.draw(union_schemas(max_models=MAX_MODELS, features=[self.cell.feature]), label="union")
         for _ in range(LISTS_PER_EXAMPLE):
             calls = data.draw(instances(union, max_size=MAX_CALLS), label="calls")
+            orders = (calls, calls[::-1]) if len(calls) > 1 else (calls,)
             try:
-                sent = self._round_trip(union, calls, stream=False)
-                self._round_trip(union, calls, stream=True)
+                for order in orders:
+                    sent = self._round_trip(union, order, stream=False)
+                    self._round_trip(union, order, stream=True)
             except _Refused:
                 return
         self._probe(data, union, sent, stream=data.draw(st.booleans(), label="probe streamed"))
@@ -219,6 +225,7 @@ class CellRun:
     # --- the cell -------------------------------------------------------------------------
     def run(self, examples: int, seed: int | None) -> CellResult:
         started = time.perf_counter()
+        self.target = examples
         test = given(st.data())(self.example)
         # Hypothesis's own ci profile (derandomized, no database, no deadline), with our example count.
         test = settings(
@@ -267,6 +274,12 @@ def _raised(error: BaseException | None) -> str:
     if cause is not None and str(cause) not in str(error):
         text += f" (from {type(cause).__qualname__}: {cause})"
     return text[:2000]
+
+
+@functools.cache
+def _endpoint(prefix: str) -> Endpoint:
+    """One endpoint (and SDK client) per provider and process: building an SDK client costs milliseconds."""
+    return Endpoint(prefix)
 
 
 @functools.lru_cache(maxsize=512)
