@@ -49,7 +49,8 @@ def run(
 
     reference = adapter if isinstance(adapter, str) else None
     function = harness_adapter if adapter is None else load_adapter(adapter) if isinstance(adapter, str) else adapter
-    label = reference or adapter_name(function)
+    named = getattr(function, "name", None)  # an adapter may name itself ("instructor")
+    label = named if isinstance(named, str) and named else reference or adapter_name(function)
     providers = list(PROVIDERS if providers is None else providers)
     features = list(FEATURES if features is None else features)
     for provider in providers:

@@ -1,0 +1,98 @@
+"""``harness conformance``: the report it writes, its exit status, and merging another run's report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, main
+from harness.conformance import Report, run
+from tests.conformance import raw_adapters
+
+RAW_ADAPTERS = Path(raw_adapters.__file__)
+PINNED_RESULT_KEYS = {"provider", "feature", "examples", "outcome", "counterexample"}
+PINNED_EXAMPLE_KEYS = {"source", "schema", "wire", "expected", "got", "error", "stream"}
+
+
+def test_harness_report_on_two_providers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(
+        [
+            "conformance",
+            "--providers",
+            "openai+strict,google",
+            "--features",
+            "strings,string_length,literal_bool",
+            "--examples",
+            "10",
+            "--jobs",
+            "2",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert status == EXIT_OK
+    data = json.loads((tmp_path / "report.json").read_text())
+    outcomes = {(r["provider"], r["feature"]): r["outcome"] for r in data["results"]}
+    assert outcomes == {
+        ("openai+strict", "strings"): "pass",
+        ("google", "strings"): "pass",
+        ("openai+strict", "string_length"): "lossy",
+        ("google", "string_length"): "lossy",
+        ("openai+strict", "literal_bool"): "pass",
+        ("google", "literal_bool"): "unsupported",
+    }
+    for result in data["results"]:
+        assert result.keys() >= PINNED_RESULT_KEYS
+        assert result["examples"] >= 10 or result["outcome"] == "unsupported"
+        if result["outcome"] in ("lossy", "unsupported"):
+            assert result["reason"]
+    assert (tmp_path / "report.md").read_text().count("lossy") >= 2
+    assert "<html" in (tmp_path / "report.html").read_text()
+    printed = capsys.readouterr().out
+    assert "string_length" in printed
+    assert f"HTML report: {tmp_path / 'report.html'}" in printed
+
+
+def test_a_third_party_fail_is_a_finding_unless_asked(tmp_path: Path) -> None:
+    adapter = f"{RAW_ADAPTERS}:openai_chat_drops_none"
+    base = ["conformance", "--adapter", adapter, "--providers", "openai", "--features", "nullable"]
+    base += ["--examples", "10", "--jobs", "1"]
+    assert main([*base, "--out", str(tmp_path / "a")]) == EXIT_OK
+    report = Report.from_json(json.loads((tmp_path / "a" / "report.json").read_text()))
+    (result,) = report.results
+    assert result.outcome == "fail"
+    assert result.counterexample is not None
+    assert vars(result.counterexample).keys() >= PINNED_EXAMPLE_KEYS
+    assert "class " in result.counterexample.source
+    assert main([*base, "--fail-on-fail", "--out", str(tmp_path / "b")]) == EXIT_FOUND
+
+
+def test_include_puts_another_adapter_beside_harness(tmp_path: Path) -> None:
+    other = run(adapter=raw_adapters.openai_chat, providers=["openai"], features=["strings"], examples=10)
+    (tmp_path / "other.json").write_text(json.dumps(other.to_json()))
+    arguments = ["conformance", "--providers", "openai", "--features", "strings", "--examples", "10"]
+    status = main([*arguments, "--include", str(tmp_path / "other.json"), "--out", str(tmp_path / "out")])
+    assert status == EXIT_OK
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert sorted(r["adapter"] for r in data["results"]) == sorted(["harness", other.adapter])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--features", "no_such_feature"],
+        ["--providers", "openai+turbo"],
+        ["--examples", "0"],
+        ["--adapter", "no_colon_here"],
+        ["--adapter", "missing_file.py:adapter"],
+        ["--include", "missing-report.json"],
+    ],
+)
+def test_usage_errors_exit_2_naming_the_argument(
+    arguments: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["conformance", *arguments, "--out", str(tmp_path)]) == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert arguments[1].split(":")[0] in error
