@@ -35,7 +35,8 @@ def test_harness_conforms(provider: str, feature: str) -> None:
     example = result.counterexample
     assert result.outcome != "fail", (
         f"{provider} x {feature}: {example.check if example else ''} failed: {example.error if example else ''}\n"
-        f"{example.source if example else ''}\nsent: {json.dumps(example.schema if example else None)[:3000]}"
+        f"{example.source if example else ''}\nsent: {json.dumps(example.schema if example else None)[:3000]}\n"
+        f"answered: {json.dumps(example.wire if example else None)[:3000]}"
     )
     assert result.examples >= EXAMPLES or result.refused  # refused unions run no round trip
     if result.outcome in ("lossy", "unsupported"):
