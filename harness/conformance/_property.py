@@ -86,9 +86,11 @@ class _Call:
 class CellRun:
     """The state of one cell across Hypothesis's examples."""
 
-    def __init__(self, adapter: Callable[..., Any], cell: Cell) -> None:
+    def __init__(self, adapter: Callable[..., Any], cell: Cell, *, streamed: bool = True) -> None:
         self.adapter = adapter
         self.cell = cell
+        #: ``False`` runs plain answers only: how a cell that fails streamed fares without streaming.
+        self.streamed = streamed
         self.endpoint = _endpoint(cell.prefix)
         self.spec = f"{cell.prefix}/{MODEL}"
         self.round_trips = 0
@@ -98,7 +100,7 @@ class CellRun:
         self.limits: list[Limit] = []
         self.failure: Counterexample | None = None
         #: The declarations last found valid, with the instances checked against them (checked once).
-        self._checked: tuple[str, str] | None = None
+        self._checked: tuple[Any, set[int]] | None = None
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
@@ -109,10 +111,12 @@ class CellRun:
             try:
                 for order in orders:
                     sent = self._round_trip(union, order, stream=False)
-                    self._round_trip(union, order, stream=True)
+                    if self.streamed:
+                        self._round_trip(union, order, stream=True)
             except _Refused:
                 return
-        self._probe(data, union, sent, stream=data.draw(st.booleans(), label="probe streamed"))
+        streamed = self.streamed and data.draw(st.booleans(), label="probe streamed")
+        self._probe(data, union, sent, stream=streamed)
         self.checked += 1
 
     def _call(self, union: UnionSchema, answer: WireAnswer, *, stream: bool) -> _Call:
@@ -145,8 +149,9 @@ class CellRun:
         if not result.exchanges:
             fail("round trip", "the adapter sent no request" + _raised(result.error))
         first = result.exchanges[0]
-        # The streamed request declares what the plain one did: check declarations once per example.
-        key = (json.dumps(first.body.get("tools"), sort_keys=True), repr(expected))
+        # The streamed and the reversed requests declare what the first did: check each declaration and
+        # instance set once.
+        key = (first.body.get("tools"), {id(call) for call in calls})
         if key != self._checked:
             problem = declaration_problem(self.endpoint.provider, first, union.models, strict=self.cell.strict)
             if problem:
@@ -245,7 +250,15 @@ class CellRun:
         except (_Failed, HypothesisException):
             if self.failure is None:
                 raise
-        return self._result(time.perf_counter() - started)
+        result = self._result(time.perf_counter() - started)
+        if result.counterexample is not None and result.counterexample.stream and self.streamed:
+            # A streaming slip would hide everything else: say how plain answers alone fare.
+            plain = CellRun(self.adapter, self.cell, streamed=False).run(examples, seed)
+            result.plain_outcome = plain.outcome
+            result.reason = f"streamed answers fail; plain answers alone: {plain.outcome}" + (
+                f" ({plain.counterexample.error})" if plain.counterexample and plain.counterexample.error else ""
+            )
+        return result
 
     def _result(self, seconds: float) -> CellResult:
         cell = self.cell

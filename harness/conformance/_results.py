@@ -50,6 +50,8 @@ class CellResult:
     refused: int = 0
     seconds: float = 0.0
     adapter: str = "harness"
+    #: For a cell that fails on a streamed answer: its outcome over plain answers alone.
+    plain_outcome: Outcome | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
