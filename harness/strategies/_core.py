@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import typing
 import weakref
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import hypothesis.strategies as st
 from hypothesis.errors import InvalidArgument
@@ -14,8 +15,8 @@ from hypothesis.strategies import DrawFn, SearchStrategy
 from pydantic import BaseModel
 
 from harness.strategies import _features
-from harness.strategies._draw import TOOL_NAMES, Ctx, draw_model, tool_names
-from harness.strategies._models import ModelSpec, build_class, model_values
+from harness.strategies._draw import TOOL_NAMES, Ctx, draw_model, pick, tool_names
+from harness.strategies._models import Drawer, ModelSpec, build_class, integers, model_values, trim
 from harness.strategies._source import check_names, module_source
 
 # Drawn classes -> their specs, so model_source() can render them. Weak: it keeps no class alive.
@@ -35,6 +36,55 @@ def _check_order(low_name: str, low: int, high_name: str, high: int) -> None:
         raise InvalidArgument(f"{low_name}={low!r} must not be greater than {high_name}={high!r}")
 
 
+def _number(draw: DrawFn, low: int, high: int) -> int:
+    """An integer from ``low`` to ``high``, shrinking toward ``low`` (no draw when there is no choice)."""
+    return low if low == high else draw(integers(low, high))
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _key(value: object) -> Hashable:
+    """``value`` as part of a cache key, told apart by type (``True`` is not ``1``); TypeError when not plain."""
+    if type(value) in (int, str, type(None)):
+        return type(value), value
+    if isinstance(value, list | tuple | set | frozenset) and all(type(item) is str for item in value):
+        return type(value), tuple(value)
+    if isinstance(value, UnionSchema):
+        return id(value)  # only ever a key in the union's own cache, which lives as long as it does
+    raise TypeError(value)
+
+
+def _reused(factory: Callable[P, SearchStrategy[T]]) -> Callable[P, SearchStrategy[T]]:
+    """The same strategy object for the same plain arguments.
+
+    Hypothesis validates every new strategy object and computes its properties before the first draw from
+    it, which costs more than drawing a union; the conformance runner asks for ``union_schemas(...)`` and
+    ``instances(union, ...)`` afresh in every example. Strategies for a union are kept on the union.
+    Arguments that are not plain values (invalid ones included) get a new strategy, as before.
+    """
+    shared: dict[Hashable, SearchStrategy[T]] = {}
+
+    @functools.wraps(factory)
+    def reused(*args: P.args, **kwargs: P.kwargs) -> SearchStrategy[T]:
+        try:
+            key = (tuple(map(_key, args)), tuple(sorted((name, _key(value)) for name, value in kwargs.items())))
+        except TypeError:
+            return factory(*args, **kwargs)
+        cache = shared
+        if args and isinstance(args[0], UnionSchema):
+            cache = args[0].__dict__.setdefault("_strategies", {})
+        elif len(cache) > 256:
+            cache.clear()
+        strategy = cache.get(key)
+        if strategy is None:
+            strategy = cache[key] = factory(*args, **kwargs)
+        return strategy
+
+    return reused
+
+
 def _build(spec: ModelSpec) -> type[BaseModel]:
     cls: type[BaseModel] = build_class(spec)
     _SPECS[cls] = spec
@@ -52,7 +102,7 @@ class UnionSchema:
     models: tuple[type[BaseModel], ...]
     features: frozenset[str]
     _specs: tuple[ModelSpec, ...] = field(default=(), compare=False)
-    _values: Mapping[type[BaseModel], SearchStrategy[BaseModel]] = field(default_factory=dict, compare=False)
+    _values: Mapping[type[BaseModel], Drawer] = field(default_factory=dict, compare=False)  # draws instances
     _explicit: bool = field(default=False, compare=False)  # features were given (each model must use one)
 
     @property
@@ -101,10 +151,12 @@ def models(
     high = _check_int("max_fields", max_fields, 0)
     _check_order("min_fields", low, "max_fields", high)
     ctx = Ctx(enabled, require=features is not None)
-    name = draw(st.sampled_from(TOOL_NAMES))
+    trim()
+    name = pick(draw, TOOL_NAMES)
     return _build(draw_model(draw, ctx, name, low, high))
 
 
+@_reused
 @st.composite
 def union_schemas(
     draw: DrawFn, min_models: int = 1, max_models: int = 4, *, features: Collection[str] | None = None
@@ -120,13 +172,15 @@ def union_schemas(
     high = _check_int("max_models", max_models, 1)
     _check_order("min_models", low, "max_models", high)
     ctx = Ctx(enabled, require=features is not None)
-    count = draw(st.integers(low, high))
+    trim()
+    count = _number(draw, low, high)
     specs = tuple(draw_model(draw, ctx, name, 1, 4) for name in tool_names(count))
     classes = tuple(_build(spec) for spec in specs)
     values = {cls: model_values(spec) for cls, spec in zip(classes, specs, strict=True)}
     return UnionSchema(classes, enabled, specs, values, features is not None)
 
 
+@_reused
 @st.composite
 def instances(draw: DrawFn, union: UnionSchema, *, min_size: int = 1, max_size: int = 4) -> list[BaseModel]:
     """A list of ``min_size`` to ``max_size`` instances of the union's models, in any order.
@@ -142,16 +196,21 @@ def instances(draw: DrawFn, union: UnionSchema, *, min_size: int = 1, max_size: 
     high = _check_int("max_size", max_size, 0)
     _check_order("min_size", low, "max_size", high)
     count = len(union.models)
-    indices = st.integers(0, count - 1)
     chosen: list[int]
     if "repeated_calls" not in union.features:
-        chosen = draw(st.lists(indices, min_size=min(low, count), max_size=min(high, count), unique=True))
+        # A length, then an index per instance among the models left: drawn like this (not as one index
+        # into a table of every list), the choices stay valid when a shrunk union has fewer models.
+        remaining = list(range(count))
+        size = _number(draw, min(low, count), min(high, count))
+        chosen = [remaining.pop(_number(draw, 0, len(remaining) - 1)) for _ in range(size)]
     elif union._explicit and high >= 2:
-        chosen = draw(st.lists(indices, min_size=max(low - 1, 1), max_size=high - 1))
-        chosen.append(chosen[draw(st.integers(0, len(chosen) - 1))])
+        size = _number(draw, max(low - 1, 1), high - 1)
+        chosen = [_number(draw, 0, count - 1) for _ in range(size)]
+        chosen.append(chosen[_number(draw, 0, len(chosen) - 1)])
     else:
-        chosen = draw(st.lists(indices, min_size=low, max_size=high))
-    return [draw(union._values[union.models[i]]) for i in chosen]
+        size = _number(draw, low, high)
+        chosen = [_number(draw, 0, count - 1) for _ in range(size)]
+    return [union._values[union.models[i]](draw) for i in chosen]
 
 
 def model_source(*models: type[BaseModel]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import keyword
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,7 +37,11 @@ from harness.strategies._models import (
     TupleType,
     UnionType,
     _Type,
+    integers,
+    of,
     render_value,
+    repeated,
+    sampled,
 )
 
 # Wrapper features nest at most this deep below a top-level field.
@@ -170,40 +175,21 @@ _BASE_KINDS = ("str", "int", "float", "bool")
 _BOOLEANS = st.booleans()
 T = TypeVar("T")
 
-
-# Strategies are built once per option tuple: a fresh strategy object per draw costs more than the draw.
-# Keyed by repr, not equality: (0,) == (False,) and 1 == 1.0, but they are different options.
-_SAMPLED: dict[str, SearchStrategy[Any]] = {}
-
-
-def _sampled(options: tuple[Any, ...]) -> SearchStrategy[Any]:
-    key = repr(options)
-    strategy = _SAMPLED.get(key)
-    if strategy is None:
-        if len(_SAMPLED) > 1024:
-            _SAMPLED.clear()
-        strategy = _SAMPLED[key] = st.sampled_from(options)
-    return strategy
-
-
-@functools.lru_cache(maxsize=512)
-def _integers(low: int, high: int) -> SearchStrategy[int]:
-    return st.integers(low, high)
-
-
-@functools.lru_cache(maxsize=64)
-def _keyword_lists(count: int) -> SearchStrategy[list[str]]:
-    return st.lists(st.sampled_from(KEYWORD_NAMES), min_size=count, max_size=count, unique=True)
+# Every choice of a leaf type is a ready-made, immutable type object (shared by every drawn model), so its
+# value drawer is built once; the tables above stay the readable source of truth.
+_BASES = {kind: Base(kind) for kind in _BASE_KINDS}
+_BASE_TYPES = tuple(_BASES.values())
 
 
 def pick(draw: DrawFn, options: tuple[T, ...]) -> T:
-    """One of ``options``; shrinks toward the first."""
-    result: T = draw(_sampled(options))
-    return result
+    """One of ``options`` (one integer draw, none for a single option); shrinks toward the first."""
+    if len(options) == 1:
+        return options[0]
+    return options[draw(integers(0, len(options) - 1))]
 
 
 def number(draw: DrawFn, low: int, high: int) -> int:
-    return draw(_integers(low, high))
+    return low if low == high else draw(integers(low, high))
 
 
 def _letters(i: int) -> str:
@@ -232,58 +218,96 @@ class Ctx:
 # ---------------------------------------------------------------------------------------------- types
 
 
+_Choice = _Type | tuple[str, str]  # a base type, or ("leaf" or "wrapper", feature)
+
+
+@functools.lru_cache(maxsize=256)
+def _type_choices(base: bool, leaves: tuple[str, ...], wrappers: tuple[str, ...]) -> tuple[_Choice, ...]:
+    """Every choice of :func:`draw_type` in one table, for one draw instead of two.
+
+    Groups come simplest first (plain base types, leaf features, wrapper features) and each group fills
+    the same share of the table (its entries repeated), so each is as likely as it was when the group was
+    drawn first and then a member of it.
+    """
+    groups: list[tuple[_Choice, ...]] = []
+    if base:
+        groups.append(_BASE_TYPES)
+    groups += [tuple((kind, f) for f in features) for kind, features in (("leaf", leaves), ("wrapper", wrappers))]
+    groups = [group for group in groups if group]
+    share = math.lcm(*(len(group) for group in groups))
+    return tuple(choice for group in groups for choice in group for _ in range(share // len(group)))
+
+
 def draw_type(draw: DrawFn, ctx: Ctx, depth: int, required: bool) -> _Type:
     """A field type; with ``required`` it exercises at least one enabled type feature."""
-    options: tuple[str, ...] = ()
-    if not required or not (ctx.leaves or ctx.wrappers):
-        options += ("base",)
-    if ctx.leaves:
-        options += ("leaf",)
-    if ctx.wrappers and (depth < MAX_DEPTH or (required and not ctx.leaves)):
-        options += ("wrapper",)
-    choice = options[0] if len(options) == 1 else pick(draw, options)
-    if choice == "base":
-        return Base(pick(draw, _BASE_KINDS))
-    if choice == "leaf":
-        feature = pick(draw, ctx.leaves)
+    base = not required or not (ctx.leaves or ctx.wrappers)
+    wrap = depth < MAX_DEPTH or (required and not ctx.leaves)
+    choice = pick(draw, _type_choices(base, ctx.leaves, ctx.wrappers if wrap else ()))
+    if isinstance(choice, _Type):
+        return choice
+    kind, feature = choice
+    if kind == "leaf":
         return _LEAVES[feature](draw, ctx, feature)
-    feature = pick(draw, ctx.wrappers)
     return _WRAPPERS[feature](draw, ctx, depth)
 
 
+_SCALARS = {feature: Scalar(feature) for feature in F.SCALARS}
+_FORMATS = {feature: Format(feature) for feature in F.FORMATS}
+
+
 def _scalar(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    return Scalar(feature)
+    return _SCALARS[feature]
 
 
 def _format(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    return Format(feature)
+    return _FORMATS[feature]
 
 
 _UTF8 = st.characters(codec="utf-8")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UPPER = _LOWER.upper()
+_DIGITS = "0123456789"
 
 
-def _string_length(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    low, high = pick(draw, STRING_LENGTHS)
+def _joined(*parts: str | SearchStrategy[str]) -> Callable[[DrawFn], str]:
+    """Literal text and drawn text, concatenated: the values of a simple pattern, one draw per part."""
+    return lambda draw: "".join(part if isinstance(part, str) else draw(part) for part in parts)
+
+
+# Values of each of PATTERNS, written out (st.from_regex costs a draw per character): test_strategies
+# checks that every drawn value matches its pattern.
+PATTERN_VALUES: dict[str, Callable[[DrawFn], str]] = {
+    r"^[a-z]{2,5}$": of(st.text(_LOWER, min_size=2, max_size=5)),
+    r"^[A-Z]{3}-[0-9]{4}$": _joined(
+        st.text(_UPPER, min_size=3, max_size=3), "-", st.text(_DIGITS, min_size=4, max_size=4)
+    ),
+    r"^\+?[0-9]{7,12}$": _joined(st.sampled_from(("", "+")), st.text(_DIGITS, min_size=7, max_size=12)),
+    r"^[a-z0-9._-]{1,8}@[a-z]{1,8}\.[a-z]{2,3}$": _joined(
+        st.text(_LOWER + _DIGITS + "._-", min_size=1, max_size=8),
+        "@",
+        st.text(_LOWER, min_size=1, max_size=8),
+        ".",
+        st.text(_LOWER, min_size=2, max_size=3),
+    ),
+    r"^(red|green|blue)$": sampled(("red", "green", "blue")),
+}
+assert tuple(PATTERN_VALUES) == PATTERNS
+
+
+def _string_length_type(low: int | None, high: int | None) -> Constrained:
     kwargs = tuple((k, v) for k, v in (("min_length", low), ("max_length", high)) if v is not None)
     strategy = st.text(_UTF8, min_size=low or 0, max_size=high if high is not None else (low or 0) + 12)
-    return Constrained(feature, "str", kwargs, strategy)
+    return Constrained("string_length", "str", kwargs, of(strategy))
 
 
-def _string_pattern(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    pattern = pick(draw, PATTERNS)
-    return Constrained(feature, "str", (("pattern", pattern),), st.from_regex(pattern, fullmatch=True))
-
-
-def _integer_bounds(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    low, high = pick(draw, INTEGER_BOUNDS)
+def _integer_bounds_type(low: int | None, high: int | None) -> Constrained:
     kwargs = tuple((k, v) for k, v in (("ge", low), ("le", high)) if v is not None)
     low_v = low if low is not None else (high or 0) - _SPAN
     high_v = high if high is not None else low_v + _SPAN
-    return Constrained(feature, "int", kwargs, st.integers(low_v, high_v))
+    return Constrained("integer_bounds", "int", kwargs, of(st.integers(low_v, high_v)))
 
 
-def _exclusive_bounds(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    kind, low, high = pick(draw, EXCLUSIVE_BOUNDS)
+def _exclusive_bounds_type(kind: str, low: float | None, high: float | None) -> Constrained:
     kwargs = tuple((k, v) for k, v in (("gt", low), ("lt", high)) if v is not None)
     strategy: SearchStrategy[Any]
     if kind == "int":
@@ -299,14 +323,28 @@ def _exclusive_bounds(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
             allow_nan=False,
             allow_infinity=False,
         )
-    return Constrained(feature, kind, kwargs, strategy)
+    return Constrained("exclusive_bounds", kind, kwargs, of(strategy))
 
 
-def _multiple_of(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    kind, step = pick(draw, MULTIPLES)
+def _multiple_of_type(kind: str, step: float) -> Constrained:
     # Exact binary fractions times small integers: pydantic's float check has no rounding trouble.
-    strategy: SearchStrategy[Any] = st.integers(-10_000, 10_000).map(lambda n: n * step)
-    return Constrained(feature, kind, (("multiple_of", step),), strategy)
+    steps = st.integers(-10_000, 10_000)
+    return Constrained("multiple_of", kind, (("multiple_of", step),), lambda draw: draw(steps) * step)
+
+
+_CONSTRAINED: dict[str, tuple[Constrained, ...]] = {
+    "string_length": tuple(_string_length_type(low, high) for low, high in STRING_LENGTHS),
+    "string_pattern": tuple(
+        Constrained("string_pattern", "str", (("pattern", p),), values) for p, values in PATTERN_VALUES.items()
+    ),
+    "integer_bounds": tuple(_integer_bounds_type(low, high) for low, high in INTEGER_BOUNDS),
+    "exclusive_bounds": tuple(_exclusive_bounds_type(*bounds) for bounds in EXCLUSIVE_BOUNDS),
+    "multiple_of": tuple(_multiple_of_type(kind, step) for kind, step in MULTIPLES),
+}
+
+
+def _constrained(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
+    return pick(draw, _CONSTRAINED[feature])
 
 
 def _enum(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
@@ -319,25 +357,31 @@ def _enum(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
     return EnumType(feature, EnumSpec(name, base, members))
 
 
+_LITERALS = {feature: tuple(LiteralType(feature, choices) for choices in LITERALS[feature]) for feature in LITERALS}
+
+
 def _literal(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    return LiteralType(feature, pick(draw, LITERALS[feature]))
+    return pick(draw, _LITERALS[feature])
+
+
+def _union_type(kinds: tuple[str, ...]) -> UnionType:
+    members: list[_Type] = []
+    for kind in kinds:
+        members.append(ListType(_BASES[kind[5:-1]], feature=None) if kind.startswith("list[") else _BASES[kind])
+    return UnionType(tuple(members))
+
+
+_UNIONS = tuple(_union_type(kinds) for kinds in UNIONS)
 
 
 def _union(draw: DrawFn, ctx: Ctx, feature: str) -> _Type:
-    members: list[_Type] = []
-    for kind in pick(draw, UNIONS):
-        members.append(ListType(Base(kind[5:-1]), feature=None) if kind.startswith("list[") else Base(kind))
-    return UnionType(tuple(members))
+    return pick(draw, _UNIONS)
 
 
 _LEAVES: dict[str, Callable[[DrawFn, Ctx, str], _Type]] = {
     **dict.fromkeys(F.SCALARS, _scalar),
     **dict.fromkeys(F.FORMATS, _format),
-    "string_length": _string_length,
-    "string_pattern": _string_pattern,
-    "integer_bounds": _integer_bounds,
-    "exclusive_bounds": _exclusive_bounds,
-    "multiple_of": _multiple_of,
+    **dict.fromkeys(_CONSTRAINED, _constrained),
     "str_enum": _enum,
     "int_enum": _enum,
     **dict.fromkeys(("literal_strings", "literal_integers", "literal_bool", "literal_mixed"), _literal),
@@ -370,11 +414,14 @@ def _nested(draw: DrawFn, ctx: Ctx, depth: int) -> _Type:
     return NestedType(ModelSpec(name, fields))
 
 
+_ANIMALS = tuple((animal, LiteralType(None, (animal.lower(),))) for animal in ("Cat", "Dog", "Bird"))
+
+
 def _discriminated(draw: DrawFn, ctx: Ctx, depth: int) -> _Type:
     n = ctx.number("Variant")
     members = []
-    for animal in ("Cat", "Dog", "Bird")[: number(draw, 2, 3)]:
-        tag = FieldSpec("kind", LiteralType(None, (animal.lower(),)))
+    for animal, tag_type in _ANIMALS[: number(draw, 2, 3)]:
+        tag = FieldSpec("kind", tag_type)
         size = number(draw, 0, 2)
         rest = tuple(draw_field(draw, ctx, depth + 1, _letters(i), False) for i in range(size))
         members.append(ModelSpec(f"{animal}{n}", (tag, *rest)))
@@ -421,8 +468,8 @@ def draw_field(draw: DrawFn, ctx: Ctx, depth: int, name: str, required: bool) ->
         return FieldSpec(name, type_, optionality, default=None)
     if optionality == "omittable":
         if not type_.renderable():
-            type_ = Base(pick(draw, _BASE_KINDS))
-        default = draw(type_.values())
+            type_ = pick(draw, _BASE_TYPES)
+        default = type_.drawer()(draw)
         assert render_value(default) is not None, default
         return FieldSpec(name, type_, optionality, default=default)
     if optionality == "defaults":
@@ -431,7 +478,7 @@ def draw_field(draw: DrawFn, ctx: Ctx, depth: int, name: str, required: bool) ->
             return FieldSpec(name, DictType(type_, feature=None), optionality, factory="dict")
         list_type = ListType(type_, feature=None)
         if form == "list_value" and type_.renderable():
-            default = draw(st.lists(type_.values(), min_size=1, max_size=2))
+            default = repeated(type_.drawer(), 1, 2)(draw)
             return FieldSpec(name, list_type, optionality, default=default)
         return FieldSpec(name, list_type, optionality, factory="list")
     return FieldSpec(name, type_, optionality)
@@ -452,8 +499,9 @@ def draw_model(draw: DrawFn, ctx: Ctx, name: str, min_fields: int, max_fields: i
     size = number(draw, min_fields, max_fields)
     names: list[tuple[str, str | None]] = [(_letters(i), None) for i in range(size)]
     if "keyword_names" in chosen:
-        count = min(size, len(KEYWORD_NAMES))
-        words = draw(_keyword_lists(count))
+        remaining = list(KEYWORD_NAMES)  # distinct words, shrinking toward the first ones
+        words = [remaining.pop(number(draw, 0, len(remaining) - 1)) for _ in range(min(size, len(KEYWORD_NAMES)))]
+        count = len(words)
         names[:count] = [(f"{w}_", w) if keyword.iskeyword(w) else (w, None) for w in words]
     fields: list[FieldSpec] = []
     for field_name, keyword_alias in names:

@@ -2,14 +2,14 @@
 
 A drawn model is a tree of small immutable specs (:class:`ModelSpec`, :class:`FieldSpec`, the ``_Type``
 nodes). The same spec gives the annotation handed to :func:`pydantic.create_model`, the source text of
-:func:`harness.strategies.model_source` and the Hypothesis strategy for its values, so the three cannot
-disagree. Classes and value strategies are cached by the spec's source text, which determines the class.
+:func:`harness.strategies.model_source` and the drawer of its values, so the three cannot disagree.
+Classes and value drawers are cached by the spec's source text, which determines the class.
 """
 
 from __future__ import annotations
 
+import functools
 import typing
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -20,7 +20,7 @@ from typing import Annotated, Any, ForwardRef, Literal, Optional, Union
 from uuid import UUID
 
 import hypothesis.strategies as st
-from hypothesis.strategies import SearchStrategy
+from hypothesis.strategies import DrawFn, SearchStrategy
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 Imports = frozenset[tuple[str, str]]
@@ -57,53 +57,119 @@ HARD_STRINGS = (
 )
 _SAFE_INT = 2**53 - 1
 
+# Values are drawn by *drawers*: plain functions of Hypothesis's ``draw`` that only ever draw from
+# strategies built once, at import or once per class. Each choice (a list's length, a union member, whether
+# a value is null or an optional field present) is one small integer or boolean draw whose simplest value is
+# the simplest answer (shortest, first member, null, left out), so instances shrink as Hypothesis's own
+# ``lists``/``one_of``/``fixed_dictionaries`` would, at a fraction of the cost: every strategy layer
+# (``map``, ``one_of``, ``fixed_dictionaries``) costs a draw of its own.
+Drawer = Callable[[DrawFn], Any]
+_BOOLEAN = st.booleans()
+
+
+@functools.lru_cache(maxsize=256)
+def integers(low: int, high: int) -> SearchStrategy[int]:
+    """``st.integers(low, high)``, built once per range."""
+    return st.integers(low, high)
+
+
+def just(value: Any) -> Drawer:
+    return lambda draw: value
+
+
+def of(strategy: SearchStrategy[Any]) -> Drawer:
+    """Draw from one strategy (built once, by the caller)."""
+    return lambda draw: draw(strategy)
+
+
+def mapped(strategy: SearchStrategy[Any], pack: Callable[[Any], Any]) -> Drawer:
+    return lambda draw: pack(draw(strategy))
+
+
+def sampled(options: Iterable[Any]) -> Drawer:
+    """One of ``options``; shrinks toward the first."""
+    choices = tuple(options)
+    if len(choices) == 1:
+        return just(choices[0])
+    index = integers(0, len(choices) - 1)
+    return lambda draw: choices[draw(index)]
+
+
+def one_of(*drawers: Drawer) -> Drawer:
+    """One of ``drawers``' values; shrinks toward the first."""
+    if len(drawers) == 1:
+        return drawers[0]
+    index = integers(0, len(drawers) - 1)
+    return lambda draw: drawers[draw(index)](draw)
+
+
+def nullable(drawer: Drawer) -> Drawer:
+    """``None`` or a value (``st.none() | values``); shrinks toward ``None``."""
+    return lambda draw: drawer(draw) if draw(_BOOLEAN) else None
+
+
+def repeated(drawer: Drawer, low: int, high: int) -> Drawer:
+    """A list of ``low`` to ``high`` values; shrinks toward ``low`` of them."""
+    if low == high:
+        return lambda draw: [drawer(draw) for _ in range(low)]
+    count = integers(low, high)
+    return lambda draw: [drawer(draw) for _ in range(draw(count))]
+
 
 def _tz(minutes: int) -> timezone:
     return timezone(timedelta(minutes=minutes))
 
 
 # Whole-minute offsets only: pydantic loses sub-minute offsets.
-_TIMEZONES: SearchStrategy[timezone | None] = st.one_of(
-    st.none(),
-    st.sampled_from([UTC, _tz(-5 * 60), _tz(5 * 60 + 30), _tz(14 * 60), _tz(-12 * 60), _tz(-3 * 60 - 30), _tz(-1)]),
-    st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(_tz),
+_TIMEZONES: Drawer = one_of(
+    just(None),
+    sampled([UTC, _tz(-5 * 60), _tz(5 * 60 + 30), _tz(14 * 60), _tz(-12 * 60), _tz(-3 * 60 - 30), _tz(-1)]),
+    mapped(st.integers(-(24 * 60 - 1), 24 * 60 - 1), _tz),
 )
 
-_BASE_VALUES: dict[str, SearchStrategy[Any]] = {
-    "str": st.text("abcdefghijklmnopqrstuvwxyz", max_size=8),
-    "int": st.integers(-1000, 1000),
-    "float": st.integers(-4000, 4000).map(lambda n: n / 4),
-    "bool": st.booleans(),
+
+def _with_timezone(strategy: SearchStrategy[Any]) -> Drawer:
+    """Naive values of ``strategy`` given one of :data:`_TIMEZONES` (fixed offsets: no imaginary times)."""
+    return lambda draw: draw(strategy).replace(tzinfo=_TIMEZONES(draw))
+
+
+_BASE_VALUES: dict[str, Drawer] = {
+    "str": of(st.text("abcdefghijklmnopqrstuvwxyz", max_size=8)),
+    "int": of(st.integers(-1000, 1000)),
+    "float": mapped(st.integers(-4000, 4000), lambda n: n / 4),
+    "bool": of(_BOOLEAN),
 }
 
-_SCALAR_VALUES: dict[str, SearchStrategy[Any]] = {
-    "strings": st.one_of(st.sampled_from(HARD_STRINGS), st.text(_UTF8, max_size=24)),
-    "integers": st.one_of(
-        st.integers(-_SAFE_INT, _SAFE_INT),
-        st.sampled_from([0, -1, _SAFE_INT, -_SAFE_INT, 2**31, -(2**31) - 1, 2**32]),
+_SCALAR_VALUES: dict[str, Drawer] = {
+    "strings": one_of(sampled(HARD_STRINGS), of(st.text(_UTF8, max_size=24))),
+    "integers": one_of(
+        of(st.integers(-_SAFE_INT, _SAFE_INT)),
+        sampled([0, -1, _SAFE_INT, -_SAFE_INT, 2**31, -(2**31) - 1, 2**32]),
     ),
-    "large_integers": st.one_of(
-        st.integers(_SAFE_INT + 2, 2**64), st.integers(-(2**64), -_SAFE_INT - 2), st.sampled_from([2**63, -(2**100)])
+    "large_integers": one_of(
+        of(st.integers(_SAFE_INT + 2, 2**64)),
+        of(st.integers(-(2**64), -_SAFE_INT - 2)),
+        sampled([2**63, -(2**100)]),
     ),
-    "floats": st.one_of(
-        st.floats(allow_nan=False, allow_infinity=False),
-        st.integers(-(2**20), 2**20).map(float),
-        st.sampled_from([0.0, -0.0, 3.0, -1.5, 0.1, 1e300, -1e-300, 5e-324, 2.0**53, 1.7976931348623157e308]),
+    "floats": one_of(
+        of(st.floats(allow_nan=False, allow_infinity=False)),
+        mapped(st.integers(-(2**20), 2**20), float),
+        sampled([0.0, -0.0, 3.0, -1.5, 0.1, 1e300, -1e-300, 5e-324, 2.0**53, 1.7976931348623157e308]),
     ),
-    "booleans": st.booleans(),
+    "booleans": of(_BOOLEAN),
 }
 _SCALAR_TYPES = {"strings": "str", "integers": "int", "large_integers": "int", "floats": "float", "booleans": "bool"}
 
-_FORMAT_VALUES: dict[str, SearchStrategy[Any]] = {
-    "date": st.dates(),
-    "datetime": st.datetimes(timezones=_TIMEZONES),
-    "time": st.times(timezones=_TIMEZONES),
-    "timedelta": st.timedeltas(min_value=timedelta(days=-100_000), max_value=timedelta(days=100_000)),
-    "uuid": st.uuids(),
-    "decimal": st.one_of(
-        st.decimals(min_value=-(10**12), max_value=10**12, places=2),
-        st.decimals(min_value=-(10**20), max_value=10**20, places=0),
-        st.sampled_from([Decimal(x) for x in ("0", "-0", "0.1", "123.4500", "1E+3", "1E-7", "-99999999999.999999")]),
+_FORMAT_VALUES: dict[str, Drawer] = {
+    "date": of(st.dates()),
+    "datetime": _with_timezone(st.datetimes()),
+    "time": _with_timezone(st.times()),
+    "timedelta": of(st.timedeltas(min_value=timedelta(days=-100_000), max_value=timedelta(days=100_000))),
+    "uuid": of(st.uuids()),
+    "decimal": one_of(
+        of(st.decimals(min_value=-(10**12), max_value=10**12, places=2)),
+        of(st.decimals(min_value=-(10**20), max_value=10**20, places=0)),
+        sampled([Decimal(x) for x in ("0", "-0", "0.1", "123.4500", "1E+3", "1E-7", "-99999999999.999999")]),
     ),
 }
 _FORMAT_TYPES: dict[str, tuple[str, Any, Imports]] = {
@@ -183,7 +249,15 @@ class _Type:
     def annotation(self) -> Any:
         raise NotImplementedError
 
-    def values(self) -> SearchStrategy[Any]:
+    def drawer(self) -> Drawer:
+        """Draws a value of this type; built once per type object (types are immutable)."""
+        drawer: Drawer | None = self.__dict__.get("_drawer")
+        if drawer is None:
+            drawer = self._drawer()
+            object.__setattr__(self, "_drawer", drawer)
+        return drawer
+
+    def _drawer(self) -> Drawer:
         raise NotImplementedError
 
     def used(self) -> frozenset[str]:
@@ -206,7 +280,7 @@ class Base(_Type):
     def annotation(self) -> Any:
         return _PLAIN[self.kind]
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         return _BASE_VALUES[self.kind]
 
 
@@ -220,7 +294,7 @@ class Scalar(_Type):
     def annotation(self) -> Any:
         return _PLAIN[_SCALAR_TYPES[self.feature]]
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         return _SCALAR_VALUES[self.feature]
 
     def used(self) -> frozenset[str]:
@@ -240,7 +314,7 @@ class Format(_Type):
     def annotation(self) -> Any:
         return _FORMAT_TYPES[self.feature][1]
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         return _FORMAT_VALUES[self.feature]
 
     def used(self) -> frozenset[str]:
@@ -256,12 +330,12 @@ def _kwargs_src(kwargs: tuple[tuple[str, Any], ...]) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Constrained(_Type):
-    """``Annotated[base, Field(**kwargs)]`` with a strategy that only draws valid values."""
+    """``Annotated[base, Field(**kwargs)]`` with a drawer of valid values only."""
 
     feature: str
     kind: str
     kwargs: tuple[tuple[str, Any], ...]
-    strategy: SearchStrategy[Any] = field(repr=False)
+    values: Drawer = field(repr=False)
 
     def src(self) -> str:
         return f"Annotated[{self.kind}, Field({_kwargs_src(self.kwargs)})]"
@@ -272,8 +346,8 @@ class Constrained(_Type):
     def annotation(self) -> Any:
         return Annotated[_PLAIN[self.kind], Field(**dict(self.kwargs))]
 
-    def values(self) -> SearchStrategy[Any]:
-        return self.strategy
+    def _drawer(self) -> Drawer:
+        return self.values
 
     def used(self) -> frozenset[str]:
         return frozenset({self.feature})
@@ -300,8 +374,8 @@ class EnumType(_Type):
     def annotation(self) -> Any:
         return build_class(self.spec)
 
-    def values(self) -> SearchStrategy[Any]:
-        return st.sampled_from(list(typing.cast(type[Enum], build_class(self.spec))))
+    def _drawer(self) -> Drawer:
+        return sampled(typing.cast(type[Enum], build_class(self.spec)))
 
     def used(self) -> frozenset[str]:
         return frozenset({self.feature})
@@ -321,8 +395,8 @@ class LiteralType(_Type):
     def annotation(self) -> Any:
         return Literal[self.choices]
 
-    def values(self) -> SearchStrategy[Any]:
-        return st.sampled_from(self.choices)
+    def _drawer(self) -> Drawer:
+        return sampled(self.choices)
 
     def used(self) -> frozenset[str]:
         return frozenset({self.feature}) if self.feature else frozenset()
@@ -343,8 +417,8 @@ class UnionType(_Type):
     def annotation(self) -> Any:
         return Union[tuple(member.annotation() for member in self.members)]  # noqa: UP007
 
-    def values(self) -> SearchStrategy[Any]:
-        return st.one_of([member.values() for member in self.members])
+    def _drawer(self) -> Drawer:
+        return one_of(*(member.drawer() for member in self.members))
 
     def used(self) -> frozenset[str]:
         return frozenset({"union_fields"}).union(*(member.used() for member in self.members))
@@ -375,10 +449,10 @@ class ListType(_Type):
         inner = GenericAlias(list, (self.item.annotation(),))
         return Annotated[inner, Field(**dict(self._bounds()))] if self._bounds() else inner
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         low = self.min_length or 0
         high = self.max_length if self.max_length is not None else max(low, 3)
-        return st.lists(self.item.values(), min_size=low, max_size=high)
+        return repeated(self.item.drawer(), low, high)
 
     def used(self) -> frozenset[str]:
         own = frozenset({self.feature}) if self.feature else frozenset()
@@ -388,11 +462,12 @@ class ListType(_Type):
         return self.item.renderable()
 
 
-_DICT_KEYS = st.one_of(
-    st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=6),
-    st.sampled_from(["", " ", "key with spaces", "ключ", "🔑", "with.dot", "$ref", "type", "1"]),
-    st.text(_UTF8, max_size=8),
+_DICT_KEYS = one_of(
+    of(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=6)),
+    sampled(["", " ", "key with spaces", "ключ", "🔑", "with.dot", "$ref", "type", "1"]),
+    of(st.text(_UTF8, max_size=8)),
 )
+_DICT_SIZE = integers(0, 3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -412,8 +487,10 @@ class DictType(_Type):
     def annotation(self) -> Any:
         return GenericAlias(dict, (str, self.value.annotation()))
 
-    def values(self) -> SearchStrategy[Any]:
-        return st.dictionaries(_DICT_KEYS, self.value.values(), max_size=3)
+    def _drawer(self) -> Drawer:
+        value = self.value.drawer()
+        # Up to three entries; a repeated key overwrites (st.dictionaries would draw another key).
+        return lambda draw: {_DICT_KEYS(draw): value(draw) for _ in range(draw(_DICT_SIZE))}
 
     def used(self) -> frozenset[str]:
         own = frozenset({self.feature}) if self.feature else frozenset()
@@ -439,8 +516,9 @@ class TupleType(_Type):
     def annotation(self) -> Any:
         return GenericAlias(tuple, tuple(item.annotation() for item in self.items))
 
-    def values(self) -> SearchStrategy[Any]:
-        return st.tuples(*(item.values() for item in self.items))
+    def _drawer(self) -> Drawer:
+        items = tuple(item.drawer() for item in self.items)
+        return lambda draw: tuple([item(draw) for item in items])
 
     def used(self) -> frozenset[str]:
         return frozenset({"tuples"}).union(*(item.used() for item in self.items))
@@ -462,7 +540,7 @@ class NestedType(_Type):
     def annotation(self) -> Any:
         return build_class(self.spec)
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         return model_values(self.spec)
 
     def used(self) -> frozenset[str]:
@@ -492,8 +570,8 @@ class DiscriminatedType(_Type):
         members = tuple(build_class(m) for m in self.members)
         return Annotated[Union[members], Field(discriminator=self.tag)]  # noqa: UP007
 
-    def values(self) -> SearchStrategy[Any]:
-        return st.one_of([model_values(m) for m in self.members])
+    def _drawer(self) -> Drawer:
+        return one_of(*(model_values(m) for m in self.members))
 
     def used(self) -> frozenset[str]:
         return frozenset({"discriminated_unions"}).union(*(m.used() for m in self.members))
@@ -518,7 +596,7 @@ class RefType(_Type):
     def annotation(self) -> Any:
         return Optional[ForwardRef(self.name)] if self.optional else self.name  # noqa: UP045
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         raise AssertionError("recursive values are drawn by RecursiveSpec")
 
     def renderable(self) -> bool:
@@ -546,27 +624,38 @@ class RecursiveSpec:
     def name(self) -> str:
         return self.node.name
 
-    def values(self) -> SearchStrategy[Any]:
+    def values(self) -> Drawer:
+        """Nodes up to :data:`RECURSION_DEPTH` levels deep (built once per class, see :func:`model_values`)."""
+        return typing.cast(Drawer, _VALUES.get(spec_key(self), self._make_values))
+
+    def _make_values(self) -> Drawer:
         node_cls = build_class(self)
         *plain, ref = self.node.fields  # the recursive field comes last
-        branch_cls = None
+        validate_node = node_cls.model_validate
+        validate_branch: Callable[[Any], Any] | None = None
+        branch_key = "nodes"
         if self.branch is not None:  # the class built with the group, resolved by model_rebuild
-            branch_cls = typing.get_args(node_cls.model_fields[ref.name].annotation)[0]
-        level: SearchStrategy[Any] | None = None
-        for _ in range(RECURSION_DEPTH + 1):
-            required = {f.key: field_values(f) for f in plain if f.default is MISSING and f.factory is None}
-            optional = {f.key: field_values(f) for f in plain if f.default is not MISSING or f.factory is not None}
-            if self.shape == "list":
-                required[ref.key] = st.lists(level, max_size=2) if level is not None else st.just([])
-            elif level is not None and self.shape == "optional":
-                optional[ref.key] = st.none() | level
-            elif level is not None and branch_cls is not None:
-                branch_key = self.branch.fields[0].key if self.branch else "nodes"
-                branches = st.fixed_dictionaries({branch_key: st.lists(level, max_size=2)})
-                optional[ref.key] = st.none() | branches.map(branch_cls.model_validate)
-            level = st.fixed_dictionaries(required, optional=optional).map(node_cls.model_validate)
-        assert level is not None
-        return level
+            validate_branch = typing.get_args(node_cls.model_fields[ref.name].annotation)[0].model_validate
+            branch_key = self.branch.fields[0].key
+        fields = _fields_drawer(plain)
+        children = integers(0, 2)
+        shape, key = self.shape, ref.key
+
+        def node(draw: DrawFn, depth: int) -> Any:
+            data = fields(draw)
+            if shape == "list":  # a required field: empty at the deepest level
+                data[key] = [node(draw, depth - 1) for _ in range(draw(children))] if depth else []
+            elif depth and draw(_BOOLEAN):  # the optional field is left out first
+                if not draw(_BOOLEAN):
+                    data[key] = None
+                elif validate_branch is None:
+                    data[key] = node(draw, depth - 1)
+                else:
+                    nodes = [node(draw, depth - 1) for _ in range(draw(children))]
+                    data[key] = validate_branch({branch_key: nodes})
+            return validate_node(data)
+
+        return lambda draw: node(draw, RECURSION_DEPTH)
 
     def used(self) -> frozenset[str]:
         return frozenset({"recursive_models"}) | self.node.used()
@@ -585,7 +674,7 @@ class RecursiveType(_Type):
     def annotation(self) -> Any:
         return build_class(self.spec)
 
-    def values(self) -> SearchStrategy[Any]:
+    def _drawer(self) -> Drawer:
         return self.spec.values()
 
     def used(self) -> frozenset[str]:
@@ -661,24 +750,41 @@ ClassSpec = EnumSpec | ModelSpec | RecursiveSpec
 _CACHE_SIZE = 2048
 
 
-class _LRU:
+class _Cache:
+    """Values by spec key, emptied all at once by :func:`trim`, never one entry at a time.
+
+    A class names the classes it depends on, and a drawer validates into the classes of its time: dropping
+    one entry would let a rebuilt class meet a drawer (or a parent class) holding its predecessor, and
+    instances of a class that is not the union's own.
+    """
+
     def __init__(self) -> None:
-        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._items: dict[str, Any] = {}
 
     def get(self, key: str, make: Callable[[], Any]) -> Any:
         try:
-            self._items.move_to_end(key)
             return self._items[key]
         except KeyError:
-            value = make()
-            self._items[key] = value
-            if len(self._items) > _CACHE_SIZE:
-                self._items.popitem(last=False)
+            value = self._items[key] = make()
             return value
 
+    def __len__(self) -> int:
+        return len(self._items)
 
-_CLASSES = _LRU()
-_VALUES = _LRU()
+    def clear(self) -> None:
+        self._items.clear()
+
+
+_CLASSES = _Cache()
+_VALUES = _Cache()
+
+
+def trim() -> None:
+    """Empty the class and drawer caches together once they are full: called before each top-level draw,
+    so no draw ever mixes classes (or drawers) from before and after."""
+    if len(_CLASSES) > _CACHE_SIZE or len(_VALUES) > _CACHE_SIZE:
+        _CLASSES.clear()
+        _VALUES.clear()
 
 
 def spec_key(spec: ClassSpec) -> str:
@@ -720,23 +826,37 @@ def _create(spec: ModelSpec) -> type[BaseModel]:
     return model
 
 
-def field_values(spec: FieldSpec) -> SearchStrategy[Any]:
-    values = spec.type.values()
-    return st.none() | values if spec.nullable else values
+def field_values(spec: FieldSpec) -> Drawer:
+    values = spec.type.drawer()
+    return nullable(values) if spec.nullable else values
 
 
-def model_values(spec: ModelSpec) -> SearchStrategy[BaseModel]:
-    """Instances of the class for ``spec``; omittable fields are left out at first, so they shrink away."""
+def _fields_drawer(fields: Iterable[FieldSpec]) -> Callable[[DrawFn], dict[str, Any]]:
+    """The JSON object of ``fields``: required ones in order, then each optional one left out or drawn."""
+    required = tuple((f.key, field_values(f)) for f in fields if f.default is MISSING and f.factory is None)
+    optional = tuple((f.key, field_values(f)) for f in fields if f.default is not MISSING or f.factory is not None)
+    if not optional:
+        return lambda draw: {key: values(draw) for key, values in required}
 
-    def make() -> SearchStrategy[BaseModel]:
-        cls = build_class(spec)
-        required = {f.key: field_values(f) for f in spec.fields if f.default is MISSING and f.factory is None}
-        optional = {f.key: field_values(f) for f in spec.fields if f.default is not MISSING or f.factory is not None}
-        strategy: SearchStrategy[BaseModel] = st.fixed_dictionaries(required, optional=optional).map(cls.model_validate)
-        return strategy
+    def draw_fields(draw: DrawFn) -> dict[str, Any]:
+        data = {key: values(draw) for key, values in required}
+        for key, values in optional:
+            if draw(_BOOLEAN):  # left out first, so optional fields shrink away
+                data[key] = values(draw)
+        return data
 
-    result: SearchStrategy[BaseModel] = _VALUES.get(spec_key(spec), make)
-    return result
+    return draw_fields
+
+
+def model_values(spec: ModelSpec) -> Drawer:
+    """Draws instances of the class for ``spec``; built once per class."""
+
+    def make() -> Drawer:
+        validate = build_class(spec).model_validate
+        fields = _fields_drawer(spec.fields)
+        return lambda draw: validate(fields(draw))
+
+    return typing.cast(Drawer, _VALUES.get(spec_key(spec), make))
 
 
 def walk(specs: Iterable[ClassSpec]) -> list[ClassSpec]:
