@@ -45,9 +45,10 @@ from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
 #: Instance lists per drawn union: a union (new models, new schemas) costs more than a round trip.
 LISTS_PER_EXAMPLE = 2
-#: Adapter calls per example, at least: each list plain and streamed (and again in reverse order when
-#: it has several calls: a new order costs no draw), and one value from the sent schema.
-CALLS_PER_EXAMPLE = 2 * LISTS_PER_EXAMPLE + 1
+#: Adapter calls per example: each list answered twice (as drawn and reversed: a new order costs no
+#: draw), plain and streamed, and one value from the sent schema. A cell runs at least the round trips
+#: asked for (unless the adapter refuses unions up front).
+CALLS_PER_EXAMPLE = 4 * LISTS_PER_EXAMPLE + 1
 MAX_MODELS = 3
 MAX_CALLS = 4
 
@@ -107,9 +108,10 @@ class CellRun:
         union = data.draw(union_schemas(max_models=MAX_MODELS, features=[self.cell.feature]), label="union")
         for _ in range(LISTS_PER_EXAMPLE):
             calls = data.draw(instances(union, max_size=MAX_CALLS), label="calls")
-            orders = (calls, calls[::-1]) if len(calls) > 1 else (calls,)
+            # Each list is answered twice: in reverse order too, or (one call) with another single call.
+            again = calls[::-1] if len(calls) > 1 else data.draw(instances(union, max_size=1), label="another call")
             try:
-                for order in orders:
+                for order in (calls, again):
                     sent = self._round_trip(union, order, stream=False)
                     if self.streamed:
                         self._round_trip(union, order, stream=True)
