@@ -286,7 +286,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
 
     from harness.conformance import Report, run
     from harness.conformance._adapters import load_adapter
-    from harness.conformance._report import render_terminal, write_report
+    from harness.conformance._report import render_failures, render_terminal, write_report
 
     try:
         included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
@@ -325,6 +325,8 @@ def _conformance(arguments: argparse.Namespace) -> int:
     for other in included:
         report.results.extend(other.results)
     paths = write_report(report, arguments.out)
+    if report.failed:
+        print(render_failures(report))  # the smallest counterexamples, pasteable, before the matrix
     print(render_terminal(report, color=sys.stdout.isatty()))
     print(f"HTML report: {paths['html']}  (also {paths['md'].name} and {paths['json'].name} there)")
     if own_fails and (arguments.fail_on_fail or adapter is None):

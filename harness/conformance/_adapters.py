@@ -9,19 +9,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
 from harness.providers import PREFIXES
-
-
-class Adapter(Protocol):
-    def __call__(
-        self, spec: str, sdk_client: Any, /, *, messages: list[dict[str, Any]], response_model: Any, stream: bool
-    ) -> Sequence[BaseModel]: ...
 
 
 def harness_adapter(

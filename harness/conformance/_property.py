@@ -21,7 +21,7 @@ import functools
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,9 +302,3 @@ def _original_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def unclaimed(cell: Cell, why: str) -> CellResult:
     return CellResult(provider=cell.provider, feature=cell.feature, examples=0, outcome="unsupported", reason=why)
-
-
-def run_cells(
-    adapter: Callable[..., Any], cells: Sequence[Cell], *, examples: int, seed: int | None
-) -> list[CellResult]:
-    return [CellRun(adapter, cell).run(examples, seed) for cell in cells]

@@ -209,6 +209,15 @@ def _md_matrix(report: Report, adapter: str) -> list[str]:
     return lines
 
 
+def render_failures(report: Report, *, most: int = 3) -> str:
+    """The first ``most`` failing cells as Markdown (source, schema, answer), for the command's output."""
+    failed = [result for result in report.results if result.outcome == "fail"]
+    lines = [line for result in failed[:most] for line in _md_failure(result)]
+    if len(failed) > most:
+        lines.append(f"... and {len(failed) - most} more failing cells in report.md")
+    return "\n".join(lines)
+
+
 def _md_failure(result: CellResult) -> list[str]:
     lines = [f"### ❌ {_md_cell(_cell_label(result))}", ""]
     example = result.counterexample

@@ -12,7 +12,6 @@ import harness
 from harness.conformance._adapters import adapter_name, claimed_specs, harness_adapter, load_adapter
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
-from harness.providers import PREFIXES
 
 #: Every provider the report knows: each API, and each strict mode as a provider of its own.
 PROVIDERS: tuple[str, ...] = (
@@ -135,4 +134,4 @@ def _run_cell(target: Callable[..., Any] | str, cell: Cell, examples: int, seed:
     return CellRun(function, cell).run(examples, seed)
 
 
-__all__ = ["PREFIXES", "PROVIDERS", "run"]
+__all__ = ["PROVIDERS", "run"]
