@@ -54,7 +54,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = frozenset({"emulator", "providers", "recording", "strategies", "testing", "values"})
+_SUBMODULES = frozenset({"conformance", "emulator", "providers", "recording", "strategies", "testing", "values"})
 
 
 def __getattr__(name: str) -> Any:
