@@ -290,7 +290,8 @@ def _conformance(arguments: argparse.Namespace) -> int:
 
     try:
         included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
-        adapter = load_adapter(arguments.adapter) if arguments.adapter else None
+        if arguments.adapter:
+            load_adapter(arguments.adapter)  # a bad reference is a usage error, before any cell runs
     except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
         _error(str(error))
         return EXIT_USAGE
@@ -301,7 +302,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
     progress = _progress_bar(len(arguments.providers or PROVIDERS) * len(arguments.features or FEATURES))
     try:
         report = run(
-            adapter=arguments.adapter if adapter is not None else None,
+            adapter=arguments.adapter,
             providers=arguments.providers,
             features=arguments.features,
             examples=arguments.examples,
@@ -329,7 +330,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
         print(render_failures(report))  # the smallest counterexamples, pasteable, before the matrix
     print(render_terminal(report, color=sys.stdout.isatty()))
     print(f"HTML report: {paths['html']}  (also {paths['md'].name} and {paths['json'].name} there)")
-    if own_fails and (arguments.fail_on_fail or adapter is None):
+    if own_fails and (arguments.fail_on_fail or not arguments.adapter):
         return EXIT_FOUND
     return EXIT_OK
 

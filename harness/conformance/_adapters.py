@@ -6,6 +6,7 @@ returning the parsed instances. ``specs`` and ``strict_specs`` attributes say wh
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
@@ -63,8 +64,12 @@ def claimed_specs(adapter: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[s
     return specs, strict
 
 
+@functools.cache
 def load_adapter(reference: str) -> Callable[..., Any]:
-    """``"package.module:name"`` or ``"path/to/file.py:name"`` -> the adapter it names."""
+    """``"package.module:name"`` or ``"path/to/file.py:name"`` -> the adapter it names.
+
+    Loaded once per process: the command checks the reference before the run, which names it again.
+    """
     target, sep, name = reference.rpartition(":")
     if not sep or not target or not name:
         raise ValueError(f"--adapter takes 'module:name' or 'path/to/file.py:name'; got {reference!r}")

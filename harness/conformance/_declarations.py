@@ -70,10 +70,14 @@ def _schema_problem(tool: DeclaredTool) -> str | None:
 def stricter_problem(exchange: Exchange, instances: Sequence[BaseModel]) -> str | None:
     """The first instance whose arguments the sent schema rejects, or ``None``."""
     assert exchange.received is not None
-    tools = {tool.name: tool for tool in exchange.received.tools if tool.kind == "function"}
+    validators = {
+        tool.name: _validator(json.dumps(json_schema_of(tool), sort_keys=True))
+        for tool in exchange.received.tools
+        if tool.kind == "function"
+    }
     for i, instance in enumerate(instances):
         name = tool_name(type(instance))
-        validator = _validator(json.dumps(json_schema_of(tools[name]), sort_keys=True))
+        validator = validators[name]
         arguments = wire_arguments(instance)
         try:
             error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))

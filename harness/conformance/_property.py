@@ -21,7 +21,7 @@ import functools
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,8 +146,7 @@ class CellRun:
             self.refused += 1
             self.refusal = self.refusal or str(result.error)
             raise _Refused
-        expected = [dumped(c) for c in calls]
-        fail = functools.partial(self._fail, union, result, expected=expected, stream=stream)
+        fail = functools.partial(self._fail, union, result, expected=calls, stream=stream)
         if not result.exchanges:
             fail("round trip", "the adapter sent no request" + _raised(result.error))
         first = result.exchanges[0]
@@ -184,7 +183,7 @@ class CellRun:
         instance, errors = pydantic_reading(model, value, _original_schema(model))
         arguments = json.dumps(value, ensure_ascii=False)
         result = self._call(union, WireAnswer(calls=(WireCall(name, arguments),)), stream=stream)
-        expected = [dumped(instance)] if instance is not None else []
+        expected = [instance] if instance is not None else []
         fail = functools.partial(self._fail, union, result, expected=expected, stream=stream)
         served = f"{name}({arguments[:300]})"
         if instance is not None:
@@ -210,7 +209,14 @@ class CellRun:
         self.limits.extend(limit for limit in limits or () if limit not in self.limits)
 
     def _fail(
-        self, union: UnionSchema, result: _Call, check: str, error: str, *, expected: list[Any], stream: bool
+        self,
+        union: UnionSchema,
+        result: _Call,
+        check: str,
+        error: str,
+        *,
+        expected: Sequence[BaseModel],
+        stream: bool,
     ) -> None:
         first = result.exchanges[0] if result.exchanges else None
         got = result.got if result.error is None and isinstance(result.got, (list, tuple)) else None
@@ -218,7 +224,7 @@ class CellRun:
             source=union.source(),
             schema=list(first.body.get("tools") or []) if first else [],
             wire=first.wire if first else None,
-            expected=expected,
+            expected=[dumped(item) for item in expected],  # dumped only for a failure, off the hot path
             got=[dumped(item) for item in got] if got is not None else None,
             error=error,
             stream=stream,

@@ -73,6 +73,7 @@ def run(
             why = _unclaimed_reason(cell, specs, strict_specs, label)
             if why:
                 results[cell] = unclaimed(cell, why)
+                results[cell].adapter = label
                 if on_result is not None:
                     on_result(results[cell])
             else:
@@ -82,11 +83,8 @@ def run(
         results[Cell(result.provider, result.feature)] = result
         if on_result is not None:
             on_result(result)
-    ordered = [results[Cell(p, f)] for f in features for p in providers]
-    for result in ordered:
-        result.adapter = label
     return Report(
-        results=ordered,
+        results=[results[Cell(p, f)] for f in features for p in providers],
         adapter=label,
         seed=seed,
         examples=examples,
