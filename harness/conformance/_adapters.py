@@ -16,7 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from harness.providers import PREFIXES
+from harness.providers import PREFIXES, get_provider
+
+#: The prefixes with a strict tool mode: those whose provider module declares strict schema rules.
+STRICT_PREFIXES = tuple(prefix for prefix in PREFIXES if get_provider(prefix).strict_rules is not None)
 
 
 def harness_adapter(
@@ -39,7 +42,7 @@ def harness_adapter(
 
 
 harness_adapter.specs = PREFIXES  # type: ignore[attr-defined]
-harness_adapter.strict_specs = ("openai", "openai-responses", "anthropic")  # type: ignore[attr-defined]
+harness_adapter.strict_specs = STRICT_PREFIXES  # type: ignore[attr-defined]
 
 
 def adapter_name(adapter: Callable[..., Any]) -> str:

@@ -9,22 +9,24 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import harness
-from harness.conformance._adapters import adapter_name, claimed_specs, harness_adapter, load_adapter
+from harness.conformance._adapters import (
+    STRICT_PREFIXES,
+    adapter_name,
+    claimed_specs,
+    harness_adapter,
+    load_adapter,
+)
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
+from harness.providers import PREFIXES
 
 #: Every provider the report knows: each API, and each strict mode as a provider of its own.
-PROVIDERS: tuple[str, ...] = (
-    "openai",
-    "openai+strict",
-    "openai-responses",
-    "openai-responses+strict",
-    "anthropic",
-    "anthropic+strict",
-    "google",
-    "vertexai",
+PROVIDERS: tuple[str, ...] = tuple(
+    label
+    for prefix in PREFIXES
+    for label in (prefix, f"{prefix}+strict")
+    if label == prefix or prefix in STRICT_PREFIXES
 )
-_STRICT_PREFIXES = ("openai", "openai-responses", "anthropic")
 
 
 def run(
@@ -99,7 +101,7 @@ def _unclaimed_reason(cell: Cell, specs: Sequence[str], strict_specs: Sequence[s
     if cell.prefix not in specs:
         return f"{label} does not claim {cell.prefix} (its specs: {', '.join(specs) or 'none'})"
     if cell.strict and cell.prefix not in strict_specs:
-        if cell.prefix not in _STRICT_PREFIXES:
+        if cell.prefix not in STRICT_PREFIXES:
             return f"{cell.prefix} has no strict mode"
         return f"{label} has no strict mode for {cell.prefix}"
     return None
