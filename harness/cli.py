@@ -284,9 +284,10 @@ def _conformance(arguments: argparse.Namespace) -> int:
     import json
     import os
 
-    from harness.conformance import Report, run
+    from harness.conformance import PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
+    from harness.strategies import FEATURES
 
     try:
         included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
@@ -295,9 +296,6 @@ def _conformance(arguments: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
         _error(str(error))
         return EXIT_USAGE
-    from harness.conformance import PROVIDERS
-    from harness.strategies import FEATURES
-
     jobs = arguments.jobs or os.cpu_count() or 1
     progress = _progress_bar(len(arguments.providers or PROVIDERS) * len(arguments.features or FEATURES))
     try:
