@@ -7,7 +7,7 @@ Each example draws a union of models for the cell's feature and a list of instan
 2. checks the sent schema is not stricter than the model (each instance validates against it);
 3. answers with the instances as parallel calls, plain and streamed, and compares what comes back
    (:mod:`._oracle`);
-4. serves a value drawn from the *sent* schema (:mod:`harness.values`), which the adapter must read
+4. serves values drawn from the *sent* schema (:mod:`harness.values`), which the adapter must read
    as pydantic does, or refuse where pydantic does: a looser schema is ``lossy`` only when the
    limits registry lists it (:mod:`._limits`).
 
@@ -45,10 +45,12 @@ from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
 #: Instance lists per drawn union: a union (new models, new schemas) costs more than a round trip.
 LISTS_PER_EXAMPLE = 2
+#: Values drawn from the sent schema per example (the "not looser" check).
+PROBES_PER_EXAMPLE = 2
 #: Adapter calls per example: each list answered twice (as drawn and reversed: a new order costs no
-#: draw), plain and streamed, and one value from the sent schema. A cell runs at least the round trips
-#: asked for (unless the adapter refuses unions up front).
-CALLS_PER_EXAMPLE = 4 * LISTS_PER_EXAMPLE + 1
+#: draw), plain and streamed, and the probes. Ten, so a cell runs exactly the round trips asked for when
+#: that is a multiple of ten, and at least that many otherwise (unless the adapter refuses unions).
+CALLS_PER_EXAMPLE = 4 * LISTS_PER_EXAMPLE + PROBES_PER_EXAMPLE
 MAX_MODELS = 3
 MAX_CALLS = 4
 
@@ -101,7 +103,9 @@ class CellRun:
         self.limits: list[Limit] = []
         self.failure: Counterexample | None = None
         #: The declarations last found valid, with the instances checked against them (checked once).
+        #: The instances are held, so their ids cannot be reused by a later example's.
         self._checked: tuple[Any, set[int]] | None = None
+        self._checked_calls: list[BaseModel] = []
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
@@ -117,8 +121,9 @@ class CellRun:
                         self._round_trip(union, order, stream=True)
             except _Refused:
                 return
-        streamed = self.streamed and data.draw(st.booleans(), label="probe streamed")
-        self._probe(data, union, sent, stream=streamed)
+        for _ in range(PROBES_PER_EXAMPLE):
+            streamed = self.streamed and data.draw(st.booleans(), label="probe streamed")
+            self._probe(data, union, sent, stream=streamed)
         self.checked += 1
 
     def _call(self, union: UnionSchema, answer: WireAnswer, *, stream: bool) -> _Call:
@@ -160,7 +165,7 @@ class CellRun:
             problem = stricter_problem(first, calls)
             if problem:
                 fail("stricter", problem)
-            self._checked = key
+            self._checked, self._checked_calls = key, calls
         if result.error is not None:
             fail("round trip", "the adapter raised on a valid answer" + _raised(result.error))
         if len(result.exchanges) > 1:

@@ -3,7 +3,8 @@
 A drawn model is a tree of small immutable specs (:class:`ModelSpec`, :class:`FieldSpec`, the ``_Type``
 nodes). The same spec gives the annotation handed to :func:`pydantic.create_model`, the source text of
 :func:`harness.strategies.model_source` and the drawer of its values, so the three cannot disagree.
-Classes and value drawers are cached by the spec's source text, which determines the class.
+Classes are cached by the spec's source text, which determines the class; value drawers by the source
+and the spec itself, since one annotation (``int``) can be drawn in several ways.
 """
 
 from __future__ import annotations
@@ -626,7 +627,7 @@ class RecursiveSpec:
 
     def values(self) -> Drawer:
         """Nodes up to :data:`RECURSION_DEPTH` levels deep (built once per class, see :func:`model_values`)."""
-        return typing.cast(Drawer, _VALUES.get(spec_key(self), self._make_values))
+        return typing.cast(Drawer, _VALUES.get(values_key(self), self._make_values))
 
     def _make_values(self) -> Drawer:
         node_cls = build_class(self)
@@ -751,7 +752,8 @@ _CACHE_SIZE = 2048
 
 
 class _Cache:
-    """Values by spec key, emptied all at once by :func:`trim`, never one entry at a time.
+    """Values by key (:func:`spec_key` for classes, :func:`values_key` for drawers), emptied all at once
+    by :func:`trim`, never one entry at a time.
 
     A class names the classes it depends on, and a drawer validates into the classes of its time: dropping
     one entry would let a rebuilt class meet a drawer (or a parent class) holding its predecessor, and
@@ -795,6 +797,20 @@ def spec_key(spec: ClassSpec) -> str:
 
         key = class_key(spec)
         object.__setattr__(spec, "_key", key)
+    return key
+
+
+def values_key(spec: ModelSpec | RecursiveSpec) -> str:
+    """What a drawer for ``spec`` depends on: its source, and how each field's values are drawn.
+
+    The source alone is not enough: ``a: int`` is the same class whether its values come from the
+    ``integers`` or the ``large_integers`` feature, and a drawer cached under the source would then draw
+    what an earlier example asked for. Computed once per spec object.
+    """
+    key: str | None = spec.__dict__.get("_values_key")
+    if key is None:
+        key = f"{spec_key(spec)}\n# drawn as {spec!r}"
+        object.__setattr__(spec, "_values_key", key)
     return key
 
 
@@ -856,7 +872,7 @@ def model_values(spec: ModelSpec) -> Drawer:
         fields = _fields_drawer(spec.fields)
         return lambda draw: validate(fields(draw))
 
-    return typing.cast(Drawer, _VALUES.get(spec_key(spec), make))
+    return typing.cast(Drawer, _VALUES.get(values_key(spec), make))
 
 
 def walk(specs: Iterable[ClassSpec]) -> list[ClassSpec]:

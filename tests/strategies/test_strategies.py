@@ -227,6 +227,24 @@ def test_instances_are_of_the_union_classes_when_the_caches_are_emptied(monkeypa
     check()
 
 
+def test_values_depend_on_the_feature_not_on_earlier_draws_of_the_same_class() -> None:
+    """``a: int`` is one class for ``integers`` and ``large_integers``; its values must still come from the
+    feature that drew it, whatever was drawn before in the process (else draws depend on history, which
+    Hypothesis reports as flaky and which hides what a cell should test)."""
+
+    def one_int_field(union: UnionSchema) -> bool:
+        return len(union.models) == 1 and list(union.models[0].model_fields) == ["a"]
+
+    small = hypothesis.find(union_schemas(features=["integers"]), one_int_field, settings=settings(database=None))
+    hypothesis.find(instances(small), lambda xs: True)  # the drawer for this class is now cached
+    large = hypothesis.find(union_schemas(features=["large_integers"]), one_int_field, settings=settings(database=None))
+    assert large.models == small.models  # the same source, so the same cached class
+    beyond = hypothesis.find(instances(large), lambda xs: abs(xs[0].a) > 2**53, settings=settings(database=None))
+    assert abs(beyond[0].a) > 2**53
+    with pytest.raises(hypothesis.errors.NoSuchExample):
+        hypothesis.find(instances(small), lambda xs: abs(xs[0].a) > 2**53, settings=settings(database=None))
+
+
 # ------------------------------------------------------------------------------------------ shrinking
 
 
