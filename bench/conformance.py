@@ -10,7 +10,8 @@ A round trip is one adapter call: a request read by the in-memory provider, an a
 writers (plain or streamed), the adapter's result compared with pydantic's; each example adds the
 schema draw (``pydantic.create_model``) and its instances. Shrinking never runs here: harness passes.
 
-Usage: ``python bench/conformance.py [--examples N] [--jobs N] [--profile PROVIDER]``
+Usage: ``python bench/conformance.py [--examples N] [--jobs N] [--providers P,Q,...] [--profile PROVIDER]``
+(``--providers openai,openai-responses,anthropic,google,vertexai``: the five specs without strict modes).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--providers", help="comma-separated providers (default: all of them)")
     parser.add_argument("--profile", choices=PROVIDERS, help="profile one provider's cells instead")
     arguments = parser.parse_args()
     if arguments.profile:
@@ -38,7 +40,8 @@ def main() -> None:
         return
 
     started = time.perf_counter()
-    report = run(examples=arguments.examples, jobs=arguments.jobs)
+    providers = arguments.providers.split(",") if arguments.providers else None
+    report = run(providers=providers, examples=arguments.examples, jobs=arguments.jobs)
     wall = time.perf_counter() - started
     trips: collections.Counter[str] = collections.Counter()
     seconds: collections.defaultdict[str, float] = collections.defaultdict(float)
@@ -54,7 +57,7 @@ def main() -> None:
     cells = len(report.results)
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
     print(
-        f"default report: {len(report.providers)} providers x {len(report.features)} features = {cells} cells, "
+        f"{'default ' if providers is None else ''}report: {len(report.providers)} providers x {len(report.features)} features = {cells} cells, "
         f"{arguments.examples} examples each, {arguments.jobs} processes: {wall:.1f} s wall ({summary})"
     )
 
