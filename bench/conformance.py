@@ -56,8 +56,9 @@ def main() -> None:
         print(f"{provider:<26}{trips[provider]:>12}{seconds[provider]:>10.1f}{rate:>12.0f}")
     cells = len(report.results)
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+    which = "report" if providers else "default report"
     print(
-        f"{'default ' if providers is None else ''}report: {len(report.providers)} providers x {len(report.features)} features = {cells} cells, "
+        f"{which}: {len(report.providers)} providers x {len(report.features)} features = {cells} cells, "
         f"{arguments.examples} examples each, {arguments.jobs} processes: {wall:.1f} s wall ({summary})"
     )
 
