@@ -52,6 +52,7 @@ __all__ = [
     "Source",
     "UnsatisfiableSchema",
     "ValueGenerator",
+    "as_json_schema",
     "values_for",
 ]
 
@@ -249,11 +250,9 @@ class ValueGenerator:
     """
 
     def __init__(self, schema: Mapping[str, Any] | bool, *, dialect: str = "json-schema", max_depth: int = 6) -> None:
-        if dialect not in ("json-schema", "openapi"):
-            raise ValueError(f"dialect must be 'json-schema' or 'openapi', not {dialect!r}")
         if max_depth < 0:
             raise ValueError("max_depth must be >= 0")
-        doc = _from_openapi(schema) if dialect == "openapi" else schema
+        doc = as_json_schema(schema, dialect=dialect)
         compiler = _Compiler(doc)
         self._root = compiler.root()
         compiler.settle()
@@ -361,6 +360,14 @@ _OPENAPI_KEYS = {
     "ref": "$ref",
     "defs": "$defs",
 }
+
+
+def as_json_schema(schema: Any, *, dialect: str = "json-schema") -> Any:
+    """``schema`` read as JSON Schema: a Gemini ``Schema`` (``dialect="openapi"``: upper-case types,
+    ``nullable``, snake_case keys) converted, a JSON Schema returned as it is."""
+    if dialect not in ("json-schema", "openapi"):
+        raise ValueError(f"dialect must be 'json-schema' or 'openapi', not {dialect!r}")
+    return _from_openapi(schema) if dialect == "openapi" else schema
 
 
 def _from_openapi(schema: Any) -> Any:

@@ -37,7 +37,15 @@ from pydantic import (
 )
 
 from harness.errors import HarnessError, UnsupportedSchemaError
-from harness.values import HypothesisSource, RandomSource, Source, UnsatisfiableSchema, ValueGenerator, values_for
+from harness.values import (
+    HypothesisSource,
+    RandomSource,
+    Source,
+    UnsatisfiableSchema,
+    ValueGenerator,
+    as_json_schema,
+    values_for,
+)
 
 JSON = dict[str, Any]
 DRAWS = 200
@@ -580,6 +588,18 @@ def test_openapi_nullable_gives_nulls_and_ordering_orders_keys() -> None:
     values = [v for _, v in draws(openapi, dialect="openapi")]
     assert any(v.get("score", 0) is None for v in values)
     assert all(list(v)[:2] == ["tags", "name"] for v in values)
+
+
+def test_as_json_schema_reads_a_gemini_schema_as_json_schema() -> None:
+    openapi, meaning = OPENAPI["snake_case keys and refs"]
+    converted = as_json_schema(openapi, dialect="openapi")
+    assert (converted["$defs"], converted["properties"]) == (meaning["$defs"], meaning["properties"])
+    check = validator(converted)
+    for seed, value in draws(openapi, dialect="openapi"):
+        assert_valid(check, value, f"seed {seed}")
+    assert as_json_schema(meaning) is meaning  # JSON Schema is already what it is
+    with pytest.raises(ValueError, match="dialect must be 'json-schema' or 'openapi', not 'openapi3'"):
+        as_json_schema(openapi, dialect="openapi3")
 
 
 # --- same seed, same value ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from harness._toolset import tool_name, wire_arguments
 from harness.conformance._endpoint import Exchange
 from harness.providers import Provider
 from harness.providers._base import DeclaredTool
-from harness.values import _from_openapi
+from harness.values import as_json_schema
 
 JSON = dict[str, Any]
 
@@ -54,7 +54,7 @@ def declaration_problem(
 def json_schema_of(tool: DeclaredTool) -> JSON:
     """The tool's schema as JSON Schema (Gemini's OpenAPI ``parameters`` converted)."""
     schema = tool.schema or {}
-    converted: JSON = _from_openapi(schema) if tool.dialect == "openapi" else schema
+    converted: JSON = as_json_schema(schema, dialect=tool.dialect)
     return converted
 
 
