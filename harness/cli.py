@@ -287,17 +287,20 @@ def _conformance(arguments: argparse.Namespace) -> int:
     from harness.conformance import PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
+    from harness.conformance._run import check_arguments
     from harness.strategies import FEATURES
 
-    try:
+    jobs = arguments.jobs or os.cpu_count() or 1
+    providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
+    try:  # every usage error before any cell runs; an error after that is the run's own
+        check_arguments(providers=providers, features=features, examples=arguments.examples, jobs=jobs)
         included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
         if arguments.adapter:
-            load_adapter(arguments.adapter)  # a bad reference is a usage error, before any cell runs
+            load_adapter(arguments.adapter)
     except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
         _error(str(error))
         return EXIT_USAGE
-    jobs = arguments.jobs or os.cpu_count() or 1
-    progress = _progress_bar(len(arguments.providers or PROVIDERS) * len(arguments.features or FEATURES))
+    progress = _progress_bar(len(providers) * len(features))
     try:
         report = run(
             adapter=arguments.adapter,
@@ -308,9 +311,6 @@ def _conformance(arguments: argparse.Namespace) -> int:
             jobs=jobs,
             on_result=progress.update if progress else None,
         )
-    except ValueError as error:  # an unknown provider or feature, a bad count
-        _error(str(error))
-        return EXIT_USAGE
     except Exception:
         import traceback
 

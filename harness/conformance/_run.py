@@ -54,16 +54,7 @@ def run(
     label = named if isinstance(named, str) and named else reference or adapter_name(function)
     providers = list(PROVIDERS if providers is None else providers)
     features = list(FEATURES if features is None else features)
-    for provider in providers:
-        if provider not in PROVIDERS:
-            raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")
-    for feature in features:
-        if feature not in FEATURES:
-            raise ValueError(f"unknown feature {feature!r}; expected some of {', '.join(FEATURES)}")
-    if examples < 1:
-        raise ValueError(f"examples must be at least 1, not {examples}")
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    check_arguments(providers=providers, features=features, examples=examples, jobs=jobs)
 
     specs, strict_specs = claimed_specs(function)
     started = time.perf_counter()
@@ -95,6 +86,22 @@ def run(
         seconds=round(time.perf_counter() - started, 2),
         harness_version=harness.__version__,
     )
+
+
+def check_arguments(*, providers: Sequence[str], features: Sequence[str], examples: int, jobs: int) -> None:
+    """ValueError naming the first unknown provider or feature, or a count below one."""
+    from harness.strategies import FEATURES
+
+    for provider in providers:
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")
+    for feature in features:
+        if feature not in FEATURES:
+            raise ValueError(f"unknown feature {feature!r}; expected some of {', '.join(FEATURES)}")
+    if examples < 1:
+        raise ValueError(f"examples must be at least 1, not {examples}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
 
 
 def _unclaimed_reason(cell: Cell, specs: Sequence[str], strict_specs: Sequence[str], label: str) -> str | None:
