@@ -21,7 +21,7 @@ import functools
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ from harness.conformance._results import CellResult, Counterexample
 from harness.errors import UnsupportedSchemaError
 from harness.providers._base import WireAnswer, WireCall
 from harness.strategies import UnionSchema, instances, union_schemas
+from harness.strategies._reduce import reductions
 from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
 
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
@@ -86,6 +87,39 @@ class _Call:
     exchanges: list[Exchange] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """One adapter call: the union, plain or streamed, and either the instances answered (a round trip)
+    or the probe's value (its model's index in the union, and the JSON served as it is)."""
+
+    union: UnionSchema
+    stream: bool
+    calls: tuple[BaseModel, ...] = ()
+    probe: tuple[int, Any] | None = None
+
+    def values(self) -> list[tuple[int, Any]]:
+        """Each value's model index and JSON, as :func:`harness.strategies._reduce.reductions` takes them."""
+        if self.probe is not None:
+            return [self.probe]
+        return [(self.union.models.index(type(call)), wire_arguments(call)) for call in self.calls]
+
+    def smaller(self) -> Iterator[_Attempt]:
+        for union, values in reductions(self.union, self.values()):
+            if self.probe is not None:
+                yield _Attempt(union, self.stream, probe=values[0])
+            else:
+                models = union.models
+                try:
+                    calls = tuple(models[i].model_validate_json(json.dumps(value)) for i, value in values)
+                except ValueError:  # the values no longer fit the smaller models
+                    continue
+                yield _Attempt(union, self.stream, calls=calls)
+
+
+#: Rounds of reduction: each drops one model, call or field, so this bounds a counterexample's size.
+_MAX_REDUCTIONS = 64
+
+
 class CellRun:
     """The state of one cell across Hypothesis's examples."""
 
@@ -106,6 +140,9 @@ class CellRun:
         #: The instances are held, so their ids cannot be reused by a later example's.
         self._checked: tuple[Any, set[int]] | None = None
         self._checked_calls: list[BaseModel] = []
+        #: What the adapter is being asked, and what it was asked when the last failure was recorded.
+        self._attempt: _Attempt | None = None
+        self._failing: _Attempt | None = None
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
@@ -143,6 +180,7 @@ class CellRun:
         return outcome
 
     def _round_trip(self, union: UnionSchema, calls: list[BaseModel], *, stream: bool) -> Exchange:
+        self._attempt = _Attempt(union, stream, calls=tuple(calls))
         answer = WireAnswer(
             calls=tuple(WireCall(tool_name(type(c)), json.dumps(wire_arguments(c), ensure_ascii=False)) for c in calls)
         )
@@ -185,6 +223,11 @@ class CellRun:
             value = values_for(tool.schema or {}, HypothesisSource(data), dialect=tool.dialect)
         except UnsatisfiableSchema:
             return  # the generator cannot draw from this schema: nothing to serve
+        self._serve_probe(union, model, value, stream=stream)
+
+    def _serve_probe(self, union: UnionSchema, model: type[BaseModel], value: Any, *, stream: bool) -> None:
+        self._attempt = _Attempt(union, stream, probe=(union.models.index(model), value))
+        name = tool_name(model)
         instance, errors = pydantic_reading(model, value, _original_schema(model))
         arguments = json.dumps(value, ensure_ascii=False)
         result = self._call(union, WireAnswer(calls=(WireCall(name, arguments),)), stream=stream)
@@ -235,6 +278,7 @@ class CellRun:
             stream=stream,
             check=check,
         )
+        self._failing = self._attempt
         raise _Failed(error)
 
     # --- the cell -------------------------------------------------------------------------
@@ -263,6 +307,8 @@ class CellRun:
         except (_Failed, HypothesisException):
             if self.failure is None:
                 raise
+        if self.failure is not None:
+            self._reduce()
         result = self._result(time.perf_counter() - started)
         if result.counterexample is not None and result.counterexample.stream and self.streamed:
             # A streaming slip would hide everything else: say how plain answers alone fare.
@@ -272,6 +318,39 @@ class CellRun:
                 f" ({plain.counterexample.error})" if plain.counterexample and plain.counterexample.error else ""
             )
         return result
+
+    def _reduce(self) -> None:
+        """Make Hypothesis's counterexample smaller still: drop models, calls and fields while the adapter
+        fails the same check (see :mod:`harness.strategies._reduce`). Its calls are not counted."""
+        failing, best = self._failing, self.failure
+        if failing is None or best is None:
+            return
+        round_trips = self.round_trips
+        for _ in range(_MAX_REDUCTIONS):
+            for candidate in failing.smaller():
+                found = self._fails_again(candidate, best.check)
+                if found is not None:
+                    failing, best = candidate, found
+                    break
+            else:
+                break
+        self.failure, self._failing, self.round_trips = best, failing, round_trips
+
+    def _fails_again(self, attempt: _Attempt, check: str) -> Counterexample | None:
+        """The counterexample when ``attempt`` fails ``check`` again, else ``None``."""
+        self._checked = None
+        self.failure = None
+        try:
+            if attempt.probe is not None:
+                index, value = attempt.probe
+                self._serve_probe(attempt.union, attempt.union.models[index], value, stream=attempt.stream)
+            else:
+                self._round_trip(attempt.union, list(attempt.calls), stream=attempt.stream)
+        except _Failed:
+            return self.failure if self.failure is not None and self.failure.check == check else None
+        except _Refused:
+            return None
+        return None
 
     def _result(self, seconds: float) -> CellResult:
         cell = self.cell

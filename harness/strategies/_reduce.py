@@ -1,0 +1,126 @@
+"""Smaller versions of a drawn union and the JSON values drawn for it, for reducing a counterexample.
+
+Hypothesis shrinks the choices a test made. A union's models and the values drawn for them sit far
+apart in those choices: dropping a field from a model shifts every value drawn after it, so a shrunk
+counterexample can keep fields that play no part in the failure. These reductions work on the failing
+example itself instead: each drops one model, one value or one field (with its key in the values), and
+the caller keeps the first that still fails the same way, until none does (as delta debugging does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from harness.strategies._core import UnionSchema, _build
+from harness.strategies._models import (
+    DictType,
+    DiscriminatedType,
+    FieldSpec,
+    ListType,
+    LiteralType,
+    ModelSpec,
+    NestedType,
+    TupleType,
+    walk,
+)
+
+#: One value: the index of its model in the union, and its JSON (a tool call's arguments).
+Value = tuple[int, Any]
+
+
+def reductions(union: UnionSchema, values: Sequence[Value]) -> Iterator[tuple[UnionSchema, list[Value]]]:
+    """Each smaller (union, values): a model no value uses dropped, then one value, then one field
+    (nested models' too), then one member of a discriminated union. Values keep their order."""
+    specs = list(union._specs)
+    used = {index for index, _ in values}
+    for index in range(len(specs)):
+        if index not in used and len(specs) > 1:
+            shifted = [(i - (i > index), value) for i, value in values]
+            yield _union(union, specs[:index] + specs[index + 1 :]), shifted
+    if len(values) > 1:
+        for position in range(len(values)):
+            yield union, [*values[:position], *values[position + 1 :]]
+    for model in walk(specs):
+        if not isinstance(model, ModelSpec):
+            continue
+        for field in model.fields:
+            if _is_tag(model, field, specs):
+                continue
+            smaller = dataclasses.replace(model, fields=tuple(f for f in model.fields if f is not field))
+            pruned = [(i, _without(specs[i], value, model, field)) for i, value in values]
+            yield _union(union, [_replaced(spec, model, smaller) for spec in specs]), pruned
+    for model in walk(specs):
+        if isinstance(model, ModelSpec):
+            for field in model.fields:
+                if isinstance(field.type, DiscriminatedType) and len(field.type.members) > 1:
+                    for member in field.type.members:
+                        rest = tuple(m for m in field.type.members if m is not member)
+                        narrower = dataclasses.replace(field, type=dataclasses.replace(field.type, members=rest))
+                        fields = tuple(narrower if f is field else f for f in model.fields)
+                        smaller = dataclasses.replace(model, fields=fields)
+                        yield _union(union, [_replaced(spec, model, smaller) for spec in specs]), list(values)
+
+
+def _union(union: UnionSchema, specs: Sequence[ModelSpec]) -> UnionSchema:
+    classes = tuple(_build(spec) for spec in specs)
+    return UnionSchema(classes, union.features, tuple(specs), {}, union._explicit)
+
+
+def _is_tag(model: ModelSpec, field: FieldSpec, specs: Sequence[ModelSpec]) -> bool:
+    """Whether ``field`` is the discriminator of a discriminated union ``model`` is a member of."""
+    return any(
+        isinstance(f.type, DiscriminatedType) and f.type.tag == field.name and model in f.type.members
+        for spec in walk(specs)
+        if isinstance(spec, ModelSpec)
+        for f in spec.fields
+    )
+
+
+def _replaced(node: Any, old: Any, new: Any) -> Any:
+    """``node`` with ``old`` replaced by ``new`` wherever it occurs in its tree of frozen specs."""
+    if node is old:
+        return new
+    if isinstance(node, tuple):
+        items = tuple(_replaced(item, old, new) for item in node)
+        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {}
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            replaced = _replaced(value, old, new)
+            if replaced is not value:
+                changes[f.name] = replaced
+        return dataclasses.replace(node, **changes) if changes else node
+    return node
+
+
+def _without(node: Any, value: Any, model: ModelSpec, field: FieldSpec) -> Any:
+    """``value`` (JSON of ``node``) without ``field``'s key wherever it holds a ``model``.
+
+    Walks models, lists, tuples, dicts and discriminated unions; elsewhere (plain unions, recursion) the
+    key stays, and pydantic ignores it as an extra key.
+    """
+    if isinstance(node, ModelSpec) and isinstance(value, dict):
+        out = dict(value)
+        for f in node.fields:
+            if node is model and f is field:
+                out.pop(f.key, None)
+            elif f.key in out:
+                out[f.key] = _without(f.type, out[f.key], model, field)
+        return out
+    if isinstance(node, NestedType):
+        return _without(node.spec, value, model, field)
+    if isinstance(node, ListType) and isinstance(value, list):
+        return [_without(node.item, item, model, field) for item in value]
+    if isinstance(node, TupleType) and isinstance(value, list):
+        return [_without(t, item, model, field) for t, item in zip(node.items, value, strict=False)]
+    if isinstance(node, DictType) and isinstance(value, dict):
+        return {key: _without(node.value, item, model, field) for key, item in value.items()}
+    if isinstance(node, DiscriminatedType) and isinstance(value, dict):
+        for member in node.members:
+            tag = next((f for f in member.fields if f.name == node.tag), None)
+            if tag is not None and isinstance(tag.type, LiteralType) and value.get(tag.key) in tag.type.choices:
+                return _without(member, value, model, field)
+    return value
