@@ -239,8 +239,9 @@ def test_values_depend_on_the_feature_not_on_earlier_draws_of_the_same_class() -
     hypothesis.find(instances(small), lambda xs: True)  # the drawer for this class is now cached
     large = hypothesis.find(union_schemas(features=["large_integers"]), one_int_field, settings=settings(database=None))
     assert large.models == small.models  # the same source, so the same cached class
+
     def beyond_2_53(calls: list[BaseModel]) -> bool:
-        return abs(calls[0].model_dump()["a"]) > 2**53
+        return bool(abs(calls[0].model_dump()["a"]) > 2**53)
 
     assert beyond_2_53(hypothesis.find(instances(large), beyond_2_53, settings=settings(database=None)))
     with pytest.raises(hypothesis.errors.NoSuchExample):
