@@ -52,6 +52,8 @@ PROBES_PER_EXAMPLE = 2
 #: draw), plain and streamed, and the probes. Ten, so a cell runs exactly the round trips asked for when
 #: that is a multiple of ten, and at least that many otherwise (unless the adapter refuses unions).
 CALLS_PER_EXAMPLE = 4 * LISTS_PER_EXAMPLE + PROBES_PER_EXAMPLE
+#: Unions drawn per example until one is not refused up front.
+UNIONS_PER_EXAMPLE = 5
 MAX_MODELS = 3
 MAX_CALLS = 4
 
@@ -146,22 +148,29 @@ class CellRun:
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
-        union = data.draw(union_schemas(max_models=MAX_MODELS, features=[self.cell.feature]), label="union")
+        # A union the adapter refuses up front checks nothing: draw another, so a cell where some unions
+        # are refused (Gemini and required recursion, say) still runs the round trips asked for.
+        for _ in range(UNIONS_PER_EXAMPLE):
+            union = data.draw(union_schemas(max_models=MAX_MODELS, features=[self.cell.feature]), label="union")
+            try:
+                self._check(data, union)
+            except _Refused:
+                continue
+            self.checked += 1
+            return
+
+    def _check(self, data: st.DataObject, union: UnionSchema) -> None:
         for _ in range(LISTS_PER_EXAMPLE):
             calls = data.draw(instances(union, max_size=MAX_CALLS), label="calls")
             # Each list is answered twice: in reverse order too, or (one call) with another single call.
             again = calls[::-1] if len(calls) > 1 else data.draw(instances(union, max_size=1), label="another call")
-            try:
-                for order in (calls, again):
-                    sent = self._round_trip(union, order, stream=False)
-                    if self.streamed:
-                        self._round_trip(union, order, stream=True)
-            except _Refused:
-                return
+            for order in (calls, again):
+                sent = self._round_trip(union, order, stream=False)
+                if self.streamed:
+                    self._round_trip(union, order, stream=True)
         for _ in range(PROBES_PER_EXAMPLE):
             streamed = self.streamed and data.draw(st.booleans(), label="probe streamed")
             self._probe(data, union, sent, stream=streamed)
-        self.checked += 1
 
     def _call(self, union: UnionSchema, answer: WireAnswer, *, stream: bool) -> _Call:
         self.endpoint.serve(answer)
@@ -186,6 +195,7 @@ class CellRun:
         )
         result = self._call(union, answer, stream=stream)
         if isinstance(result.error, UnsupportedSchemaError) and not result.exchanges:
+            self.round_trips -= 1  # refused before sending: no round trip
             self.refused += 1
             self.refusal = self.refusal or str(result.error)
             raise _Refused

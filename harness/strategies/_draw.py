@@ -431,11 +431,16 @@ def _discriminated(draw: DrawFn, ctx: Ctx, depth: int) -> _Type:
 def _recursive(draw: DrawFn, ctx: Ctx, depth: int) -> _Type:
     n = ctx.number("Node")
     name, branch_name = f"Node{n}", f"Branch{n}"
-    shape = pick(draw, ("list", "optional", "mutual"))
+    # Simplest first: a required field that recurses is what some providers refuse (Gemini), so it is not
+    # the shape every failure shrinks to.
+    shape = pick(draw, ("optional", "list_default", "list", "mutual"))
     value = FieldSpec("value", draw_type(draw, ctx, depth + 1, False))
     branch = None
+    children = ListType(RefType(name, False), feature=None)
     if shape == "list":
-        ref = FieldSpec("children", ListType(RefType(name, False), feature=None))
+        ref = FieldSpec("children", children)
+    elif shape == "list_default":
+        ref = FieldSpec("children", children, factory="list")
     elif shape == "optional":
         ref = FieldSpec("next", RefType(name, True), default=None)
     else:

@@ -612,9 +612,9 @@ RECURSION_DEPTH = 3
 class RecursiveSpec:
     """Self or mutual recursion with a way out.
 
-    ``shape`` is ``"list"`` (``children: list['Node0']``, possibly empty), ``"optional"``
-    (``next: Optional['Node0'] = None``) or ``"mutual"`` (``branch: Optional['Branch0'] = None`` and
-    ``Branch0.nodes: list[Node0]``).
+    ``shape`` is ``"optional"`` (``next: Optional['Node0'] = None``), ``"list_default"``
+    (``children: list['Node0'] = Field(default_factory=list)``), ``"list"`` (the same, required; possibly
+    empty) or ``"mutual"`` (``branch: Optional['Branch0'] = None`` and ``Branch0.nodes: list[Node0]``).
     """
 
     node: ModelSpec
@@ -644,7 +644,7 @@ class RecursiveSpec:
 
         def node(draw: DrawFn, depth: int) -> Any:
             data = fields(draw)
-            if shape == "list":  # a required field: empty at the deepest level
+            if shape in ("list", "list_default"):  # always written: empty at the deepest level
                 data[key] = [node(draw, depth - 1) for _ in range(draw(children))] if depth else []
             elif depth and draw(_BOOLEAN):  # the optional field is left out first
                 if not draw(_BOOLEAN):
