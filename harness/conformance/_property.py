@@ -1,6 +1,7 @@
 """The round-trip property for one (provider, feature) cell, run and shrunk by Hypothesis.
 
-Each example draws a union of models for the cell's feature and a list of instances, then:
+Each example draws a union of models for the cell's feature (another, up to five times, while the
+adapter refuses it up front) and two lists of instances, then:
 
 1. runs the adapter against an in-memory endpoint, reads the declarations it sent and checks them
    against the provider's documented rules (:mod:`._declarations`);
@@ -12,7 +13,8 @@ Each example draws a union of models for the cell's feature and a list of instan
    limits registry lists it (:mod:`._limits`).
 
 A failing example raises :class:`_Failed` so Hypothesis shrinks it; the last one recorded, from
-Hypothesis's final replay, is the smallest.
+Hypothesis's final replay, is the smallest it found. The runner then drops models, calls and fields
+that the failure does not need (:meth:`CellRun._reduce`).
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class _Attempt:
         return [(self.union.models.index(type(call)), wire_arguments(call)) for call in self.calls]
 
     def smaller(self) -> Iterator[_Attempt]:
+        """The same call with one model, call or field fewer (see :mod:`harness.strategies._reduce`)."""
         for union, values in reductions(self.union, self.values()):
             if self.probe is not None:
                 yield _Attempt(union, self.stream, probe=values[0])
@@ -118,7 +121,7 @@ class _Attempt:
                 yield _Attempt(union, self.stream, calls=calls)
 
 
-#: Rounds of reduction: each drops one model, call or field, so this bounds a counterexample's size.
+#: Rounds of reduction, each dropping one model, call or field: a bound on the time it may take.
 _MAX_REDUCTIONS = 64
 
 
