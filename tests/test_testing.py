@@ -205,6 +205,15 @@ def test_answer_wire_sends_raw_arguments_as_given(prefix: str) -> None:
         assert (json.loads(raw) if isinstance(raw, str) else raw) == {"location": "Oslo", "units": "kelvin"}
 
 
+def test_wire_call_of_writes_text_as_providers_send_it() -> None:
+    class Note(BaseModel):
+        text: str
+
+    call = WireCall.of(Note(text="Zürich \u2603 \U0001f600"))
+    assert call.arguments == '{"text": "Zürich \u2603 \U0001f600"}'  # raw UTF-8, no \\u escapes
+    assert Note.model_validate_json(call.arguments).text == "Zürich \u2603 \U0001f600"
+
+
 # --- raw bodies and chunks ----------------------------------------------------------------------
 
 

@@ -193,9 +193,7 @@ class CellRun:
 
     def _round_trip(self, union: UnionSchema, calls: list[BaseModel], *, stream: bool) -> Exchange:
         self._attempt = _Attempt(union, stream, calls=tuple(calls))
-        answer = WireAnswer(
-            calls=tuple(WireCall(tool_name(type(c)), json.dumps(wire_arguments(c), ensure_ascii=False)) for c in calls)
-        )
+        answer = WireAnswer.of(calls)
         result = self._call(union, answer, stream=stream)
         if isinstance(result.error, UnsupportedSchemaError) and not result.exchanges:
             self.round_trips -= 1  # refused before sending: no round trip

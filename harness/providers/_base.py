@@ -130,8 +130,9 @@ class WireCall:
 
     @classmethod
     def of(cls, instance: BaseModel, *, id: str | None = None) -> WireCall:
-        """The call that carries ``instance``, keyed as the tool schema declares (validation aliases)."""
-        return cls(tool_name(type(instance)), json.dumps(wire_arguments(instance)), id)
+        """The call that carries ``instance``, keyed as the tool schema declares (validation aliases); text is
+        written as providers send it, UTF-8 rather than ``\\u`` escapes."""
+        return cls(tool_name(type(instance)), json.dumps(wire_arguments(instance), ensure_ascii=False), id)
 
 
 @dataclass(frozen=True)
