@@ -332,11 +332,12 @@ class CellRun:
 
     def _reduce(self) -> None:
         """Make Hypothesis's counterexample smaller still: drop models, calls and fields while the adapter
-        fails the same check (see :mod:`harness.strategies._reduce`). Its calls are not counted."""
+        fails the same check (see :mod:`harness.strategies._reduce`). Its calls count for nothing in the
+        cell's result: not as round trips, refusals or limits met."""
         failing, best = self._failing, self.failure
         if failing is None or best is None:
             return
-        round_trips = self.round_trips
+        counts = self.round_trips, self.refused, self.refusal, list(self.limits)
         for _ in range(_MAX_REDUCTIONS):
             for candidate in failing.smaller():
                 found = self._fails_again(candidate, best.check)
@@ -345,7 +346,8 @@ class CellRun:
                     break
             else:
                 break
-        self.failure, self._failing, self.round_trips = best, failing, round_trips
+        self.failure, self._failing = best, failing
+        self.round_trips, self.refused, self.refusal, self.limits = counts
 
     def _fails_again(self, attempt: _Attempt, check: str) -> Counterexample | None:
         """The counterexample when ``attempt`` fails ``check`` again, else ``None``."""
