@@ -349,7 +349,6 @@ class _Turn:
 
 
 @functools.lru_cache(maxsize=256)
-@functools.lru_cache(maxsize=256)
 def _declarations(provider: Provider, toolset: ToolSet, strict: bool) -> list[dict[str, Any]]:
     """Tool declarations are built once per (provider, tools, strict): schema walks are not free.
 
