@@ -15,8 +15,8 @@ from hypothesis.strategies import DrawFn, SearchStrategy
 from pydantic import BaseModel
 
 from harness.strategies import _features
-from harness.strategies._draw import TOOL_NAMES, Ctx, draw_model, pick, tool_names
-from harness.strategies._models import Drawer, ModelSpec, build_class, integers, model_values, trim
+from harness.strategies._draw import TOOL_NAMES, Ctx, draw_model, number, pick, tool_names
+from harness.strategies._models import Drawer, ModelSpec, build_class, model_values, trim
 from harness.strategies._source import check_names, module_source
 
 # Drawn classes -> their specs, so model_source() can render them. Weak: it keeps no class alive.
@@ -31,14 +31,12 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     return value
 
 
-def _check_order(low_name: str, low: int, high_name: str, high: int) -> None:
-    if low > high:
+def _check_range(low_name: str, low: object, high_name: str, high: object, minimum: int) -> tuple[int, int]:
+    """Both bounds as integers of at least ``minimum``, in order; else InvalidArgument naming the argument."""
+    checked_low, checked_high = _check_int(low_name, low, minimum), _check_int(high_name, high, minimum)
+    if checked_low > checked_high:
         raise InvalidArgument(f"{low_name}={low!r} must not be greater than {high_name}={high!r}")
-
-
-def _number(draw: DrawFn, low: int, high: int) -> int:
-    """An integer from ``low`` to ``high``, shrinking toward ``low`` (no draw when there is no choice)."""
-    return low if low == high else draw(integers(low, high))
+    return checked_low, checked_high
 
 
 P = ParamSpec("P")
@@ -147,9 +145,7 @@ def models(
     Shrinks toward ``min_fields`` fields of plain types, no optionality and no naming features.
     """
     enabled = _features.resolve(features)
-    low = _check_int("min_fields", min_fields, 0)
-    high = _check_int("max_fields", max_fields, 0)
-    _check_order("min_fields", low, "max_fields", high)
+    low, high = _check_range("min_fields", min_fields, "max_fields", max_fields, 0)
     ctx = Ctx(enabled, require=features is not None)
     trim()
     name = pick(draw, TOOL_NAMES)
@@ -168,12 +164,10 @@ def union_schemas(
     shrinks to one model with the fewest and simplest fields that still fail.
     """
     enabled = _features.resolve(features)
-    low = _check_int("min_models", min_models, 1)
-    high = _check_int("max_models", max_models, 1)
-    _check_order("min_models", low, "max_models", high)
+    low, high = _check_range("min_models", min_models, "max_models", max_models, 1)
     ctx = Ctx(enabled, require=features is not None)
     trim()
-    count = _number(draw, low, high)
+    count = number(draw, low, high)
     specs = tuple(draw_model(draw, ctx, name, 1, 4) for name in tool_names(count))
     classes = tuple(_build(spec) for spec in specs)
     values = {cls: model_values(spec) for cls, spec in zip(classes, specs, strict=True)}
@@ -192,24 +186,22 @@ def instances(draw: DrawFn, union: UnionSchema, *, min_size: int = 1, max_size: 
     """
     if not isinstance(union, UnionSchema) or not union._values:
         raise InvalidArgument(f"union={union!r:.200} must be a UnionSchema drawn from union_schemas()")
-    low = _check_int("min_size", min_size, 0)
-    high = _check_int("max_size", max_size, 0)
-    _check_order("min_size", low, "max_size", high)
+    low, high = _check_range("min_size", min_size, "max_size", max_size, 0)
     count = len(union.models)
     chosen: list[int]
     if "repeated_calls" not in union.features:
         # A length, then an index per instance among the models left: drawn like this (not as one index
         # into a table of every list), the choices stay valid when a shrunk union has fewer models.
         remaining = list(range(count))
-        size = _number(draw, min(low, count), min(high, count))
-        chosen = [remaining.pop(_number(draw, 0, len(remaining) - 1)) for _ in range(size)]
+        size = number(draw, min(low, count), min(high, count))
+        chosen = [remaining.pop(number(draw, 0, len(remaining) - 1)) for _ in range(size)]
     elif union._explicit and high >= 2:
-        size = _number(draw, max(low - 1, 1), high - 1)
-        chosen = [_number(draw, 0, count - 1) for _ in range(size)]
-        chosen.append(chosen[_number(draw, 0, len(chosen) - 1)])
+        size = number(draw, max(low - 1, 1), high - 1)
+        chosen = [number(draw, 0, count - 1) for _ in range(size)]
+        chosen.append(chosen[number(draw, 0, len(chosen) - 1)])
     else:
-        size = _number(draw, low, high)
-        chosen = [_number(draw, 0, count - 1) for _ in range(size)]
+        size = number(draw, low, high)
+        chosen = [number(draw, 0, count - 1) for _ in range(size)]
     return [union._values[union.models[i]](draw) for i in chosen]
 
 

@@ -189,6 +189,7 @@ def pick(draw: DrawFn, options: tuple[T, ...]) -> T:
 
 
 def number(draw: DrawFn, low: int, high: int) -> int:
+    """An integer from ``low`` to ``high``, shrinking toward ``low`` (no draw when there is no choice)."""
     return low if low == high else draw(integers(low, high))
 
 
