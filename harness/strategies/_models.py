@@ -528,9 +528,10 @@ class TupleType(_Type):
         return all(item.renderable() for item in self.items)
 
 
-@dataclass(frozen=True, eq=False)
-class NestedType(_Type):
-    spec: ModelSpec
+class _ClassType(_Type):
+    """A field whose type is a generated class, named in the source by the class's name."""
+
+    spec: ModelSpec | RecursiveSpec
 
     def src(self) -> str:
         return self.spec.name
@@ -541,14 +542,19 @@ class NestedType(_Type):
     def annotation(self) -> Any:
         return build_class(self.spec)
 
+    def renderable(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True, eq=False)
+class NestedType(_ClassType):
+    spec: ModelSpec
+
     def _drawer(self) -> Drawer:
         return model_values(self.spec)
 
     def used(self) -> frozenset[str]:
         return frozenset({"nested_models"}) | self.spec.used()
-
-    def renderable(self) -> bool:
-        return False
 
 
 @dataclass(frozen=True, eq=False)
@@ -663,26 +669,14 @@ class RecursiveSpec:
 
 
 @dataclass(frozen=True, eq=False)
-class RecursiveType(_Type):
+class RecursiveType(_ClassType):
     spec: RecursiveSpec
-
-    def src(self) -> str:
-        return self.spec.name
-
-    def deps(self) -> tuple[ClassSpec, ...]:
-        return (self.spec,)
-
-    def annotation(self) -> Any:
-        return build_class(self.spec)
 
     def _drawer(self) -> Drawer:
         return self.spec.values()
 
     def used(self) -> frozenset[str]:
         return self.spec.used()
-
-    def renderable(self) -> bool:
-        return False
 
 
 # ---------------------------------------------------------------------------------------------- models
