@@ -15,7 +15,8 @@ OUTCOMES: tuple[Outcome, ...] = ("pass", "lossy", "unsupported", "fail")
 
 @dataclass
 class Counterexample:
-    """The smallest failing example Hypothesis found in a cell, as the user needs it to reproduce it."""
+    """The smallest failing example found in a cell (shrunk by Hypothesis, then reduced by the runner),
+    as the user needs it to reproduce it."""
 
     #: Pasteable Python source of the shrunk models, ending in ``response_model = Iterable[...]``.
     source: str
@@ -46,7 +47,7 @@ class CellResult:
     reason: str | None = None
     #: Where the reason is documented (a link or a recorded API answer), for ``lossy`` cells.
     source: str | None = None
-    #: Examples the adapter refused up front (``UnsupportedSchemaError``).
+    #: Unions the adapter refused up front (``UnsupportedSchemaError``).
     refused: int = 0
     seconds: float = 0.0
     adapter: str = "harness"
@@ -76,16 +77,7 @@ class Report:
     harness_version: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "results": [result.to_json() for result in self.results],
-            "adapter": self.adapter,
-            "seed": self.seed,
-            "examples": self.examples,
-            "providers": self.providers,
-            "features": self.features,
-            "seconds": self.seconds,
-            "harness_version": self.harness_version,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Report:
