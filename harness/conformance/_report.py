@@ -40,7 +40,7 @@ def write_report(report: Report, out_dir: Path) -> dict[str, Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
-        "json": ("report.json", json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"),
+        "json": ("report.json", _to_json_text(report.to_json()) + "\n"),
         "md": ("report.md", render_markdown(report)),
         "html": ("report.html", render_html(report)),
     }
