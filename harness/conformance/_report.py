@@ -77,6 +77,13 @@ def _grid(results: Iterable[CellResult]) -> dict[tuple[str, str, str], CellResul
     return {(result.adapter, result.provider, result.feature): result for result in results}
 
 
+def _axes(report: Report, adapter: str) -> tuple[list[str], list[str]]:
+    """The providers (columns) and features (rows) for which ``adapter`` has a result, in report order."""
+    mine = [result for result in report.results if result.adapter == adapter]
+    providers, features = {r.provider for r in mine}, {r.feature for r in mine}
+    return [p for p in providers_of(report) if p in providers], [f for f in features_of(report) if f in features]
+
+
 def _sorted_results(report: Report, outcome: Outcome) -> list[CellResult]:
     """The cells with ``outcome`` in matrix order (adapter, then feature row, then provider column)."""
     adapters, features, providers = adapters_of(report), features_of(report), providers_of(report)
@@ -196,8 +203,7 @@ def _md_header(report: Report) -> list[str]:
 
 def _md_matrix(report: Report, adapter: str) -> list[str]:
     grid = _grid(report.results)
-    providers = [p for p in providers_of(report) if any((adapter, p, f) in grid for f in features_of(report))]
-    features = [f for f in features_of(report) if any((adapter, p, f) in grid for p in providers)]
+    providers, features = _axes(report, adapter)
     lines = [
         "| feature | " + " | ".join(_md_code(_md_cell(p)) for p in providers) + " |",
         "|---" * (len(providers) + 1) + "|",
@@ -310,8 +316,7 @@ def _terminal_header(providers: list[str], widths: list[int], first: int) -> lis
 
 def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
     grid = _grid(report.results)
-    features = [f for f in features_of(report) if any(key[0] == adapter and key[2] == f for key in grid)]
-    providers = [p for p in providers_of(report) if any(key[0] == adapter and key[1] == p for key in grid)]
+    providers, features = _axes(report, adapter)
     widths = [max(5, *(len(segment) for segment in _header_segments(provider))) for provider in providers]
     first = max([len("feature"), *(len(feature) for feature in features)])
     lines = _terminal_header(providers, widths, first)
