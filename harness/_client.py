@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -19,12 +20,15 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, overload
 
+import httpx2
 import pydantic
 from pydantic import BaseModel
 
 from harness._toolset import ToolSet, toolset_for
 from harness.errors import (
+    HarnessError,
     IncompleteResponseError,
+    MalformedResponseError,
     NoToolCallsError,
     ToolArgumentsError,
     ToolCallError,
@@ -180,6 +184,13 @@ class _Turn:
             text = arguments if isinstance(arguments, str) else json.dumps(arguments)
             # JSON mode everywhere: tuples, datetimes and strict models validate alike for every provider.
             value = tool.model.model_validate_json(text or "{}", context=self.validation_context)
+        except RecursionError as exc:
+            raise MalformedResponseError(
+                provider=provider,
+                problem="its arguments are nested too deeply to read",
+                name=call.name,
+                field="arguments",
+            ) from exc
         except ValueError as exc:  # pydantic.ValidationError is a ValueError, and so is a json.loads failure
             if isinstance(exc, pydantic.ValidationError):
                 errors = [dict(e) for e in exc.errors(include_url=False)]
@@ -206,7 +217,8 @@ class _Turn:
 
     def settle(self, response: Any) -> ParallelToolsResponse | None:
         """The validated answer; or, while retries are left, None after adding the re-ask to the history."""
-        answer: ParsedAnswer = self.provider.read_response(response)
+        with self.reading("the answer"):
+            answer: ParsedAnswer = self.provider.read_response(response)
         self.attempts += 1
         if answer.usage is not None:
             self.usages.append(answer.usage)
@@ -324,9 +336,28 @@ class _Turn:
 
     # --- streams ------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def reading(self, what: str) -> Iterator[None]:
+        """Any failure to read an answer inside is a :class:`MalformedResponseError` (the original chained),
+        except harness's own errors and the SDK's API errors, which pass as they are."""
+        try:
+            yield
+        except HarnessError:
+            raise
+        except Exception as exc:
+            if self.provider.is_api_error(exc):
+                raise
+            if isinstance(exc, httpx2.TransportError):
+                # The connection broke mid-answer: the answer is not whole, whatever came before.
+                raise IncompleteResponseError(
+                    provider=self.provider.name, finish_reason=None, calls_seen=self.calls_seen
+                ) from exc
+            raise self.provider.unreadable(exc, what) from exc
+
     def stream_event(self, event: Any) -> list[BaseModel]:
         """Values of the calls this stream event completed."""
-        calls = self.reader.feed(event)
+        with self.reading("a stream event"):
+            calls = self.reader.feed(event)
         self.calls_seen += len(calls)
         return [self.validate(call).value for call in calls]
 
@@ -337,7 +368,8 @@ class _Turn:
             # Cut before its finish event: a call may be missing, and an open one is cut, not bad JSON.
             raise IncompleteResponseError(provider=self.provider.name, finish_reason=None, calls_seen=self.calls_seen)
         self.check_finish(reader.finish_reason, self.calls_seen)
-        rest = reader.finish()
+        with self.reading("the stream's end"):
+            rest = reader.finish()
         self.calls_seen += len(rest)
         if self.calls_seen == 0:
             raise NoToolCallsError(
@@ -358,6 +390,9 @@ def _declarations(provider: Provider, toolset: ToolSet, strict: bool) -> list[di
     return provider.tool_declarations(toolset, strict=strict)
 
 
+_END = object()
+
+
 class ToolCallStream(Iterator[Any]):
     """The iterator ``create(..., stream=True)`` returns: each call's value as soon as it is complete.
 
@@ -373,8 +408,13 @@ class ToolCallStream(Iterator[Any]):
     def _run(self) -> Generator[BaseModel, None, None]:
         turn, provider = self._turn, self._client.provider
         sdk_stream = provider.send(self._client.client, turn.request, stream=True)
+        events = iter(sdk_stream)
         try:
-            for event in sdk_stream:
+            while True:
+                with turn.reading("the stream"):
+                    event = next(events, _END)
+                if event is _END:
+                    break
                 yield from turn.stream_event(event)
             yield from turn.stream_end()
         finally:
@@ -410,8 +450,13 @@ class AsyncToolCallStream(AsyncIterator[Any]):
     async def _run(self) -> AsyncGenerator[BaseModel, None]:
         turn, provider = self._turn, self._client.provider
         sdk_stream = await provider.send_async(self._client.client, turn.request, stream=True)
+        events = aiter(sdk_stream)
         try:
-            async for event in sdk_stream:
+            while True:
+                with turn.reading("the stream"):
+                    event = await anext(events, _END)
+                if event is _END:
+                    break
                 for value in turn.stream_event(event):
                     yield value
             for value in turn.stream_end():

@@ -178,11 +178,35 @@ def _error_text(error: Any) -> str:
 
 
 class MalformedResponseError(HarnessError):
-    """The provider's answer does not have the wire shape the provider documents."""
+    """The provider's answer does not have the wire shape the provider documents.
 
-    def __init__(self, *, provider: str, problem: str) -> None:
+    ``index`` and ``name`` identify the tool call at fault (its position in the answer and its tool name),
+    ``field`` the wire field (``"choices[0].message.tool_calls[1].function.arguments"``); each is ``None``
+    where it is not known, as when the SDK could not decode the body at all. The SDK's own failure, where
+    there was one, is the ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        problem: str,
+        index: int | None = None,
+        name: str | None = None,
+        field: str | None = None,
+    ) -> None:
         self.provider = provider
-        super().__init__(f"malformed {provider} answer: {problem}")
+        self.problem = problem
+        self.index = index
+        self.name = name
+        self.field = field
+        where = []
+        if index is not None or name is not None:
+            call = "tool call" + (f" {index}" if index is not None else "")
+            where.append(call + (f" ({name!r})" if name is not None else ""))
+        if field is not None:
+            where.append(f"field {field}")
+        super().__init__(f"malformed {provider} answer" + (f" at {', '.join(where)}" if where else "") + f": {problem}")
 
 
 def _clip(value: Any, limit: int = 500) -> str:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from harness._toolset import Tool, ToolSet, tool_name, wire_arguments
-from harness.errors import ToolNameError
+from harness.errors import MalformedResponseError, ToolNameError
 from harness.providers._rejections import RejectionRule
 from harness.providers._schema import SchemaRules, transform_schema
 
@@ -262,6 +262,21 @@ class Provider(ABC):
 
     @abstractmethod
     def stream_reader(self) -> StreamReader: ...
+
+    def is_api_error(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the SDK's own API error (an HTTP status, a connection failure, an error event):
+        those reach the caller as they are. Every other failure to read an answer is a malformed answer."""
+        return False
+
+    def unreadable(self, exc: BaseException, what: str) -> MalformedResponseError:
+        """The typed error for an answer the SDK (or a reader) could not read; ``exc`` becomes its cause."""
+        if isinstance(exc, RecursionError):
+            problem = "it is nested too deeply to read"
+        else:
+            problem = f"{type(exc).__name__}: {str(exc)[:300]}"
+        error = MalformedResponseError(provider=self.name, problem=f"{what} could not be read ({problem})")
+        error.__cause__ = exc
+        return error
 
     # --- conversation ------------------------------------------------------------------
     @abstractmethod
