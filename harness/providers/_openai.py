@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.providers._base import Provider, ReceivedRequest, SDKClient
+from harness.providers._answers import Where, get
+from harness.providers._base import Provider, ReceivedRequest, SDKClient, Usage
 from harness.providers._fields import bearer_token
 from harness.providers._rejections import Rejection, RejectionRule
 from harness.providers._schema import SchemaRules
@@ -90,6 +91,47 @@ class OpenAIProvider(Provider, ABC):
         raise TypeError(
             f"{self.name} needs an openai.OpenAI or openai.AsyncOpenAI client, got {type(client).__qualname__}"
         )
+
+    def is_api_error(self, exc: BaseException) -> bool:
+        import openai
+
+        return isinstance(exc, openai.APIError)
+
+    # --- sending: the HTTP exchange apart from decoding its answer -----------------------
+    @abstractmethod
+    def resource(self, client: Any) -> Any:
+        """The SDK resource whose ``create`` this API calls (``client.chat.completions``, ``client.responses``)."""
+
+    def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        return self.decoded(self.resource(client).with_raw_response.create(**request, stream=stream))
+
+    async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        return self.decoded(await self.resource(client).with_raw_response.create(**request, stream=stream))
+
+    def decoded(self, raw: Any) -> Any:
+        """The SDK object of a raw answer (a stream for ``stream=True``, decoded as it is read).
+
+        A body the SDK cannot decode (cut, empty, not UTF-8, nested too deeply, an integer too long) is a
+        malformed answer, not the SDK's ``JSONDecodeError`` or ``RecursionError``; request errors (bad
+        keyword arguments) and the SDK's API errors are raised before this and pass as they are.
+        """
+        try:
+            return raw.parse()
+        except Exception as exc:
+            if self.is_api_error(exc):
+                raise
+            raise self.unreadable(exc, "the answer") from exc
+
+
+def read_usage(raw: Any, where: Where, input_field: str, output_field: str) -> Usage | None:
+    """Token counts of a usage object; absent usage is ``None``, a count that is not a count is malformed."""
+    if raw is None:
+        return None
+    usage = where.obj(raw)
+    input_tokens, output_tokens, total = (
+        where.at(name).count(get(usage, name)) for name in (input_field, output_field, "total_tokens")
+    )
+    return Usage(input_tokens, output_tokens, total or input_tokens + output_tokens, usage)
 
 
 # --- the emulator's side: what both APIs share in requests and errors ----------------------------

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness._toolset import ToolSet
-from harness.errors import MalformedResponseError
 from harness.providers import _fields, _openai
+from harness.providers._answers import Where, get
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
@@ -21,9 +21,8 @@ from harness.providers._base import (
     WireAnswer,
     call_id,
     halves,
-    usage_of,
 )
-from harness.providers._openai import OPENAI_STRICT_SCHEMAS
+from harness.providers._openai import OPENAI_STRICT_SCHEMAS, read_usage
 from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 
 
@@ -61,11 +60,8 @@ class OpenAIChat(_openai.OpenAIEndpoint):
         # "required" forces at least one call and still allows several in one answer.
         return {"model": model, "messages": list(messages), "tools": tools, "tool_choice": "required", **options}
 
-    def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        return client.chat.completions.create(**request, stream=stream)
-
-    async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        return await client.chat.completions.create(**request, stream=stream)
+    def resource(self, client: Any) -> Any:
+        return client.chat.completions
 
     def stream_options(self, options: dict[str, Any]) -> dict[str, Any]:
         # Streams report usage only when asked to; ask unless the caller said otherwise.
@@ -73,32 +69,34 @@ class OpenAIChat(_openai.OpenAIEndpoint):
 
     # --- reading the answer ----------------------------------------------------------
     def read_response(self, response: Any) -> ParsedAnswer:
-        if not getattr(response, "choices", None):
-            raise MalformedResponseError(provider=self.name, problem="the completion has no choices")
-        choice = response.choices[0]
-        message = choice.message
-        calls = [
-            RawCall(call.id, call.function.name, call.function.arguments)
-            for call in message.tool_calls or ()
-            if call.type == "function"
-        ]
-        usage = _usage(getattr(response, "usage", None))
-        refusal = getattr(message, "refusal", None) or ""
-        return ParsedAnswer(calls, message.content or "", choice.finish_reason, usage, refusal)
+        where = Where(self.name, "choices")
+        choices = where.items(get(response, "choices"))
+        if not choices:
+            raise where.fault("the completion has no choices")
+        choice = where.at(0).obj(choices[0])
+        message = where.at(0).at("message").obj(get(choice, "message"))
+        at = where.at(0).at("message")
+        return ParsedAnswer(
+            _calls(message, at),
+            at.at("content").text(get(message, "content")),
+            where.at(0).at("finish_reason").optional_text(get(choice, "finish_reason")),
+            _usage(get(response, "usage")),
+            at.at("refusal").text(get(message, "refusal")),
+        )
 
     def stream_reader(self) -> StreamReader:
         return _ChatStreamReader()
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
-        # Rebuilt from the fields a request message takes: response-only fields (annotations) are refused.
-        message = response.choices[0].message
+        # Rebuilt from the fields a request message takes (response-only ones, annotations, are refused),
+        # as read_response reads them: what goes back is what was validated.
+        answer = self.read_response(response)
         calls = [
-            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
-            for c in message.tool_calls or ()
-            if c.type == "function"
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in answer.calls
         ]
-        assistant = {"role": "assistant", "content": message.content, "tool_calls": calls}
+        assistant = {"role": "assistant", "content": answer.text or None, "tool_calls": calls}
         results = [
             {
                 "role": "tool",
@@ -238,7 +236,23 @@ def _wire_usage(answer: WireAnswer) -> dict[str, int]:
 
 
 def _usage(raw: Any) -> Usage | None:
-    return usage_of(raw, "prompt_tokens", "completion_tokens", "total_tokens")
+    return read_usage(raw, Where("openai", "usage"), "prompt_tokens", "completion_tokens")
+
+
+def _calls(message: Any, where: Where) -> list[RawCall]:
+    """The message's function calls; a call of another kind (``custom``) is not one of ours."""
+    calls = []
+    for i, item in enumerate(where.at("tool_calls").items(get(message, "tool_calls"))):
+        at = where.at("tool_calls").at(i).call(i)
+        call = at.obj(item)
+        if at.at("type").required_text(get(call, "type")) != "function":
+            continue
+        function = at.at("function").obj(get(call, "function"))
+        name = at.at("function").at("name").required_text(get(function, "name"))
+        at = at.call(i, name)
+        arguments = at.at("function").at("arguments").required_text(get(function, "arguments"))
+        calls.append(RawCall(at.at("id").optional_text(get(call, "id")), name, arguments))
+    return calls
 
 
 class _ChatStreamReader(StreamReader):
@@ -251,48 +265,56 @@ class _ChatStreamReader(StreamReader):
     def __init__(self) -> None:
         super().__init__()
         self._open: dict[int, _OpenCall] = {}
-        self._handed_out: set[int] = set()
+        self._handed_out: dict[int, RawCall] = {}
 
     def feed(self, event: Any) -> list[RawCall]:
         done: list[RawCall] = []
-        if getattr(event, "usage", None) is not None:
-            self.usage = _usage(event.usage)
-        for choice in event.choices or ():
-            if choice.index != 0:
-                continue
-            delta = choice.delta
+        event = Where("openai").obj(event)
+        self.usage = _usage(get(event, "usage")) or self.usage
+        where = Where("openai", "choices")
+        for i, item in enumerate(where.items(get(event, "choices"))):
+            at = where.at(i)
+            choice = at.obj(item)
+            if at.at("index").index_of(get(choice, "index")) != 0:
+                continue  # only the first choice is read (build_request asks for one)
+            delta = at.at("delta").optional_obj(get(choice, "delta"))
             if delta is not None:
-                if delta.content:
-                    self.text_parts.append(delta.content)
-                if getattr(delta, "refusal", None):
-                    self.refusal_parts.append(delta.refusal)
-                for fragment in delta.tool_calls or ():
-                    done += self._add(fragment)
-            if choice.finish_reason is not None:
-                self.finish_reason = choice.finish_reason
+                at = at.at("delta")
+                self.text_parts.append(at.at("content").text(get(delta, "content")))
+                self.refusal_parts.append(at.at("refusal").text(get(delta, "refusal")))
+                for j, fragment in enumerate(at.at("tool_calls").items(get(delta, "tool_calls"))):
+                    done += self._add(fragment, at.at("tool_calls").at(j))
+            finish_reason = where.at(i).at("finish_reason").optional_text(get(choice, "finish_reason"))
+            if finish_reason is not None:
+                self.finish_reason = finish_reason
                 self.ended = True
                 done += self.finish()
         return done
 
-    def _add(self, fragment: Any) -> list[RawCall]:
-        function = fragment.function
-        if fragment.index in self._handed_out:
-            if function is not None and (function.arguments or "").strip():
-                raise MalformedResponseError(
-                    provider="openai",
-                    problem=f"tool call {fragment.index} sent more arguments after its JSON object closed: "
-                    f"{function.arguments!r:.200}",
-                )
+    def _add(self, item: Any, where: Where) -> list[RawCall]:
+        fragment = where.obj(item)
+        index = where.at("index").index_of(get(fragment, "index"))
+        where = where.call(index, self._handed_out[index].name if index in self._handed_out else None)
+        where.at("type").optional_text(get(fragment, "type"))
+        id_ = where.at("id").optional_text(get(fragment, "id"))
+        function = where.at("function").optional_obj(get(fragment, "function"))
+        name = where.at("function").at("name").optional_text(get(function, "name"))
+        arguments = where.at("function").at("arguments").text(get(function, "arguments"))
+        if index in self._handed_out:
+            # A closed call takes nothing more: not arguments, and not the id or name of another call.
+            sent = self._handed_out[index]
+            if arguments.strip() or name not in (None, "", sent.name) or id_ not in (None, sent.id):
+                raise where.fault(f"sent more after its JSON object closed: {(arguments or name or id_)!r:.200}")
             return []
-        call = self._open.get(fragment.index)
+        call = self._open.get(index)
         if call is None:
-            call = self._open[fragment.index] = _OpenCall()
-        call.id = call.id or fragment.id
-        call.name = call.name or (function and function.name) or ""
-        if function is not None and function.arguments and call.scanner.feed(function.arguments):
-            del self._open[fragment.index]
-            self._handed_out.add(fragment.index)
-            return [call.raw_call()]
+            call = self._open[index] = _OpenCall()
+        call.id = call.id or id_
+        call.name = call.name or name or ""
+        if arguments and call.scanner.feed(arguments):
+            del self._open[index]
+            self._handed_out[index] = call.raw_call()
+            return [self._handed_out[index]]
         return []
 
     def finish(self) -> list[RawCall]:

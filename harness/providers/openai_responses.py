@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness._toolset import ToolSet
-from harness.errors import MalformedResponseError, ProviderError
+from harness.errors import ProviderError
 from harness.providers import _fields, _openai
+from harness.providers._answers import Where, get
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
@@ -23,10 +24,9 @@ from harness.providers._base import (
     WireAnswer,
     call_id,
     halves,
-    usage_of,
 )
 from harness.providers._messages import TextPart, is_chat, parts_of, text_of, tool_calls_of
-from harness.providers._openai import OPENAI_STRICT_SCHEMAS
+from harness.providers._openai import OPENAI_STRICT_SCHEMAS, read_usage
 from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 
 
@@ -62,22 +62,20 @@ class OpenAIResponses(_openai.OpenAIEndpoint):
     ) -> dict[str, Any]:
         return {"model": model, "input": _input_items(messages), "tools": tools, "tool_choice": "required", **options}
 
-    def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        return client.responses.create(**request, stream=stream)
-
-    async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        return await client.responses.create(**request, stream=stream)
+    def resource(self, client: Any) -> Any:
+        return client.responses
 
     # --- reading the answer ----------------------------------------------------------
     def read_response(self, response: Any) -> ParsedAnswer:
-        output = getattr(response, "output", None)
-        if output is None:
-            raise MalformedResponseError(provider=self.name, problem="the response has no output items")
-        _check_status(response)
-        calls = [_raw_call(item) for item in output if item.type == "function_call"]
-        texts, refusals = _message_parts(output)
-        usage = _usage(getattr(response, "usage", None))
-        return ParsedAnswer(calls, "".join(texts), _finish_reason(response), usage, "".join(refusals))
+        where = Where(self.name)
+        if get(response, "output") is None:
+            raise where.at("output").fault("the response has no output items")
+        _check_status(response, where)
+        items = _output(response, where)
+        calls = [call for call in items.values() if isinstance(call, RawCall)]
+        texts, refusals = _message_parts(response, where)
+        usage = _usage(get(response, "usage"), where)
+        return ParsedAnswer(calls, "".join(texts), _finish_reason(response, where), usage, "".join(refusals))
 
     def stream_reader(self) -> StreamReader:
         return _ResponsesStreamReader()
@@ -85,7 +83,8 @@ class OpenAIResponses(_openai.OpenAIEndpoint):
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
         # As the SDK serialises a request: the API's field names (by alias), never Python ones such as async_.
-        items: list[Any] = [item.model_dump(by_alias=True, exclude_none=True) for item in response.output]
+        where = Where(self.name, "output")
+        items = [_dumped(where.at(i).obj(item)) for i, item in enumerate(where.items(get(response, "output")))]
         for o in outputs:
             text = f"Error: {o.content}" if o.is_error else o.content
             items.append({"type": "function_call_output", "call_id": o.call.id, "output": text})
@@ -367,83 +366,128 @@ def _input_parts(content: Any, where: str) -> list[dict[str, Any]]:
     return parts
 
 
-def _raw_call(item: Any) -> RawCall:
+def _output(response: Any, where: Where) -> dict[int, RawCall | None]:
+    """Each output item by its position: its function call, or ``None`` for an item of another kind."""
+    where = where.at("output")
+    return {i: _function_call(item, where.at(i).call(i)) for i, item in enumerate(where.items(get(response, "output")))}
+
+
+def _function_call(value: Any, where: Where) -> RawCall | None:
+    """The call an output item holds; ``None`` for other kinds (messages, reasoning, built-in tools)."""
+    item = where.obj(value)
+    if where.at("type").required_text(get(item, "type")) != "function_call":
+        return None
+    name = where.at("name").required_text(get(item, "name"))
+    where = where.call(where.index, name)
     # call_id, not id, pairs a call with its function_call_output.
-    return RawCall(item.call_id, item.name, item.arguments)
+    id_ = where.at("call_id").optional_text(get(item, "call_id"))
+    return RawCall(id_, name, where.at("arguments").required_text(get(item, "arguments")))
 
 
-def _finish_reason(response: Any) -> str | None:
-    details = getattr(response, "incomplete_details", None)
-    if getattr(response, "status", None) == "incomplete" and details is not None:
-        return str(details.reason)
-    return getattr(response, "status", None)
+def _dumped(item: Any) -> Any:
+    """An output item as an input item: the API's field names (by alias), never Python ones such as async_."""
+    return dict(item) if isinstance(item, Mapping) else item.model_dump(by_alias=True, exclude_none=True)
 
 
-def _check_status(response: Any) -> None:
+def _finish_reason(response: Any, where: Where) -> str | None:
+    status = where.at("status").optional_text(get(response, "status"))
+    details = where.at("incomplete_details").optional_obj(get(response, "incomplete_details"))
+    if status == "incomplete" and details is not None:
+        return where.at("incomplete_details").at("reason").optional_text(get(details, "reason")) or status
+    return status
+
+
+def _check_status(response: Any, where: Where) -> None:
     """A failed or cancelled response is a failure, whatever output it holds."""
-    status = getattr(response, "status", None)
+    status = where.at("status").optional_text(get(response, "status"))
     if status in ("failed", "cancelled"):
-        raise ProviderError(provider="openai-responses", status=str(status), error=getattr(response, "error", None))
+        raise ProviderError(provider="openai-responses", status=str(status), error=get(response, "error"))
 
 
-def _message_parts(output: Any) -> tuple[list[str], list[str]]:
+def _message_parts(response: Any, where: Where) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     refusals: list[str] = []
-    for item in output:
-        if item.type != "message":
+    for i, item in enumerate(where.at("output").items(get(response, "output"))):
+        at = where.at("output").at(i)
+        if get(item, "type") != "message":
             continue
-        for part in item.content or ():
-            kind = getattr(part, "type", None)
-            if kind == "output_text":
-                texts.append(part.text)
-            elif kind == "refusal":
-                refusals.append(part.refusal)
+        for j, value in enumerate(at.at("content").items(get(item, "content"))):
+            part = at.at("content").at(j).obj(value)
+            kind = at.at("content").at(j).at("type").required_text(get(part, "type"))
+            if kind in ("output_text", "refusal"):
+                key = "text" if kind == "output_text" else "refusal"
+                text = at.at("content").at(j).at(key).required_text(get(part, key))
+                (texts if kind == "output_text" else refusals).append(text)
     return texts, refusals
 
 
-def _usage(raw: Any) -> Usage | None:
-    return usage_of(raw, "input_tokens", "output_tokens", "total_tokens")
+def _usage(raw: Any, where: Where) -> Usage | None:
+    return read_usage(raw, where.at("usage"), "input_tokens", "output_tokens")
 
 
 class _ResponsesStreamReader(StreamReader):
     """``response.output_item.done`` carries each finished ``function_call`` item whole.
 
-    The closing ``response.completed`` event lists every output item again; a call it holds that no
-    ``output_item.done`` announced is handed out then, so no call is lost to a dropped event. An
-    ``error`` event or a ``response.failed`` ends the stream with a :class:`ProviderError`.
+    Calls are known by their output index, as in a plain answer: call ids may repeat or be missing. The
+    closing ``response.completed`` event lists every output item again; a call it holds that no
+    ``output_item.done`` announced is handed out then, so no call is lost to a dropped event, and a
+    call it holds differently from the one handed out is malformed. An ``error`` event or a
+    ``response.failed`` ends the stream with a :class:`ProviderError`.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._seen: set[str] = set()
+        self._handed_out: dict[int, RawCall] = {}
 
     def feed(self, event: Any) -> list[RawCall]:
-        kind = event.type
-        if kind == "response.output_item.done" and event.item.type == "function_call":
-            return self._new([event.item])
-        if kind == "response.output_text.delta":
-            self.text_parts.append(event.delta)
-        elif kind == "response.refusal.delta":
-            self.refusal_parts.append(event.delta)
+        where = Where("openai-responses")
+        event = where.obj(event)
+        kind = where.at("type").required_text(get(event, "type"))
+        if kind == "response.output_item.done":
+            index = where.at("output_index").index_of(get(event, "output_index"))
+            call = _function_call(get(event, "item"), where.at("item").call(index))
+            return self._new({index: call}) if call is not None else []
+        if kind in ("response.output_text.delta", "response.refusal.delta"):
+            parts = self.text_parts if kind == "response.output_text.delta" else self.refusal_parts
+            parts.append(where.at("delta").required_text(get(event, "delta")))
         elif kind == "error":
-            error = {"code": getattr(event, "code", None), "message": getattr(event, "message", None)}
+            error = {"code": get(event, "code"), "message": get(event, "message")}
             raise ProviderError(provider="openai-responses", status="error", error=error)
         elif kind in ("response.failed", "response.cancelled"):
             status = kind.removeprefix("response.")
-            raise ProviderError(
-                provider="openai-responses", status=status, error=getattr(event.response, "error", None)
-            )
+            response = where.at("response").optional_obj(get(event, "response"))
+            raise ProviderError(provider="openai-responses", status=status, error=get(response, "error"))
         elif kind in ("response.completed", "response.incomplete"):
+            response = where.at("response").obj(get(event, "response"))
             self.ended = True
-            self.finish_reason = _finish_reason(event.response)
-            self.usage = _usage(getattr(event.response, "usage", None))
-            return self._new([item for item in event.response.output or () if item.type == "function_call"])
+            self.finish_reason = _finish_reason(response, where.at("response"))
+            self.usage = _usage(get(response, "usage"), where.at("response"))
+            return self._final(_output(response, where.at("response")), where.at("response").at("output"))
         return []
 
-    def _new(self, items: list[Any]) -> list[RawCall]:
-        fresh = [item for item in items if item.call_id not in self._seen]
-        self._seen.update(item.call_id for item in fresh)
-        return [_raw_call(item) for item in fresh]
+    def _new(self, calls: dict[int, RawCall]) -> list[RawCall]:
+        fresh = {index: call for index, call in calls.items() if index not in self._handed_out}
+        for index, call in calls.items():
+            if self._handed_out.get(index, call) != call:
+                raise (
+                    Where("openai-responses", "output_index")
+                    .call(index, call.name)
+                    .fault(f"two different calls at one output index: {self._handed_out[index]} and {call}")
+                )
+        self._handed_out.update(fresh)
+        return list(fresh.values())
+
+    def _final(self, output: dict[int, RawCall | None], where: Where) -> list[RawCall]:
+        """The calls of the final output not handed out yet, once it agrees with those that were."""
+        if output:  # the final response lists every output item again; each call handed out must be there
+            for index, call in self._handed_out.items():
+                if output.get(index) != call:
+                    raise (
+                        where.at(index)
+                        .call(index, call.name)
+                        .fault(f"the final response does not hold the call streamed at output index {index}")
+                    )
+        return self._new({index: call for index, call in output.items() if call is not None})
 
 
 # --- what the API rejects (the emulator answers these with the provider's own error) ----------
