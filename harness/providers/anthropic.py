@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from harness._toolset import ToolSet
-from harness.errors import MalformedResponseError
 from harness.providers import _fields as _read
+from harness.providers._answers import Where, get
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
@@ -24,7 +27,6 @@ from harness.providers._base import (
     WireAnswer,
     call_id,
     halves,
-    usage_of,
 )
 from harness.providers._messages import (
     SYSTEM_ROLES,
@@ -198,26 +200,54 @@ class Anthropic(Provider):
         return request
 
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        return client.messages.create(**request, stream=stream)
+        """A plain answer is received, then decoded apart: a body the SDK cannot decode is a malformed answer."""
+        if stream:
+            return client.messages.create(**request, stream=True)
+        raw = client.messages.with_raw_response.create(**request, stream=False)
+        with self._decoding():
+            return raw.parse()
 
     async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        return await client.messages.create(**request, stream=stream)
+        if stream:
+            return await client.messages.create(**request, stream=True)
+        raw = await client.messages.with_raw_response.create(**request, stream=False)
+        with self._decoding():
+            return await raw.parse()
+
+    @contextlib.contextmanager
+    def _decoding(self) -> Iterator[None]:
+        """The SDK's own failure to decode a received body (not JSON, not UTF-8, too deep) is the answer's fault."""
+        try:
+            yield
+        except Exception as exc:
+            if self.is_api_error(exc):
+                raise
+            raise self.unreadable(exc, "the answer") from exc
+
+    def is_api_error(self, exc: BaseException) -> bool:
+        import anthropic
+
+        return isinstance(exc, anthropic.APIError)
 
     # --- reading the answer ----------------------------------------------------------
     def read_response(self, response: Any) -> ParsedAnswer:
-        content = getattr(response, "content", None)
-        if content is None:
-            raise MalformedResponseError(provider=self.name, problem="the message has no content")
+        where = Where(self.name)
+        message = where.obj(response)
+        content = where.at("content")
+        if get(message, "content") is None:
+            raise content.fault("the message has no content")
         calls: list[RawCall] = []
         text: list[str] = []
         # Server tools (server_tool_use, web search results) run at Anthropic: they are not calls for us.
-        for block in content:
-            if block.type == "tool_use":
-                calls.append(RawCall(block.id, block.name, block.input))
-            elif block.type == "text":
-                text.append(block.text)
-        usage = _usage(getattr(response, "usage", None))
-        return ParsedAnswer(calls, "".join(text), response.stop_reason, usage)
+        for i, raw in enumerate(content.items(get(message, "content"))):
+            block = content.at(i)
+            kind = block.at("type").required_text(get(block.obj(raw), "type"))
+            if kind == "tool_use":
+                calls.append(_tool_use(raw, block.call(len(calls))))
+            elif kind == "text":
+                text.append(block.at("text").required_text(get(raw, "text")))
+        stop_reason = where.at("stop_reason").optional_text(get(message, "stop_reason"))
+        return ParsedAnswer(calls, "".join(text), stop_reason, _usage(get(message, "usage"), where.at("usage")))
 
     def stream_reader(self) -> StreamReader:
         return _MessagesStreamReader()
@@ -226,7 +256,7 @@ class Anthropic(Provider):
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
         assistant = {
             "role": "assistant",
-            "content": [b.model_dump(by_alias=True, exclude_none=True) for b in response.content],
+            "content": [_dumped(block) for block in get(response, "content")],
         }
         # Every tool_result in ONE user message, before any text; a missing one is an HTTP 400.
         results = [
@@ -409,14 +439,37 @@ def _stop_reason(answer: WireAnswer) -> str:
     return answer.finish_reason or ("tool_use" if answer.calls else "end_turn")
 
 
-def _usage(raw: Any) -> Usage | None:
+def _tool_use(block: Any, where: Where) -> RawCall:
+    """A ``tool_use`` block as a call: a string id and name, and ``input`` a JSON object."""
+    id_, name, where = _call_head(block, where)
+    arguments = where.at("input")
+    return RawCall(id_, name, arguments.arguments(arguments.obj(get(block, "input"))))
+
+
+def _call_head(block: Any, where: Where) -> tuple[str, str, Where]:
+    """A ``tool_use`` block's id and name, and the place ``where`` now known to be that named call."""
+    name = where.at("name").required_text(get(block, "name"))
+    where = where.call(where.index, name)
+    return where.at("id").required_text(get(block, "id")), name, where
+
+
+def _dumped(block: Any) -> Any:
+    """A content block as the request takes it back (an SDK object dumped, a mapping as it is)."""
+    return block.model_dump(by_alias=True, exclude_none=True) if isinstance(block, BaseModel) else dict(block)
+
+
+#: Counts Anthropic reports apart from ``input_tokens``: the prompt tokens written to and read from the cache.
+CACHED_COUNTS = ("cache_creation_input_tokens", "cache_read_input_tokens")
+
+
+def _usage(raw: Any, where: Where) -> Usage | None:
     """Input counts cached tokens too, as OpenAI's and Gemini's do: Anthropic reports them apart."""
-    usage = usage_of(raw, "input_tokens", "output_tokens")
+    usage = where.optional_obj(raw)
     if usage is None:
         return None
-    cached = sum(getattr(raw, name, None) or 0 for name in ("cache_creation_input_tokens", "cache_read_input_tokens"))
-    inputs = usage.input_tokens + cached
-    return Usage(inputs, usage.output_tokens, inputs + usage.output_tokens, raw)
+    inputs = sum(where.at(name).count(get(usage, name)) for name in ("input_tokens", *CACHED_COUNTS))
+    outputs = where.at("output_tokens").count(get(usage, "output_tokens"))
+    return Usage(inputs, outputs, inputs + outputs, raw)
 
 
 def _history(messages: Sequence[Any]) -> tuple[str | list[dict[str, Any]], list[Any]]:
@@ -509,45 +562,83 @@ def _only_tool_results(turn: dict[str, Any]) -> bool:
 class _MessagesStreamReader(StreamReader):
     """A ``tool_use`` block opens a call; ``input_json_delta`` fragments fill it; ``content_block_stop`` ends it.
 
-    Usage comes in two parts: input tokens in ``message_start``, the output count in ``message_delta``.
+    Every block is tracked from its start to its stop, so a delta or stop for a block never started
+    (or started twice) is a malformed stream rather than a call dropped. Usage comes in two parts:
+    input tokens in ``message_start``, the output count in ``message_delta``.
     """
 
     def __init__(self) -> None:
         super().__init__()
+        self._blocks: dict[int, Where] = {}  # open blocks by index: where each is (its call, for tool_use)
         self._open: dict[int, tuple[str, str, list[str]]] = {}
-        self._usage_start: Any = None
+        self._calls = 0
+        self._usage_start: Usage | None = None
 
     def feed(self, event: Any) -> list[RawCall]:
-        kind = event.type
+        where = Where(PROVIDER.name)
+        kind = where.at("type").required_text(get(where.obj(event), "type"))
         if kind == "message_start":
-            self._usage_start = getattr(event.message, "usage", None)
-        elif kind == "content_block_start" and event.content_block.type == "tool_use":
-            block = event.content_block
-            self._open[event.index] = (block.id, block.name, [])
+            message = where.at("message")
+            self._usage_start = _usage(get(message.obj(get(event, "message")), "usage"), message.at("usage"))
+        elif kind == "content_block_start":
+            self._start(event, where)
         elif kind == "content_block_delta":
-            delta = event.delta
-            if delta.type == "input_json_delta" and event.index in self._open:
-                self._open[event.index][2].append(delta.partial_json)
-            elif delta.type == "text_delta":
-                self.text_parts.append(delta.text)
-        elif kind == "content_block_stop" and event.index in self._open:
-            id_, name, parts = self._open.pop(event.index)
-            return [RawCall(id_, name, "".join(parts))]
+            self._delta(event, self._started(event, where))
+        elif kind == "content_block_stop":
+            index = where.at("index").index_of(get(event, "index"))
+            self._started(event, where)
+            del self._blocks[index]
+            if index in self._open:
+                id_, name, parts = self._open.pop(index)
+                return [RawCall(id_, name, "".join(parts))]
         elif kind == "message_delta":
-            if event.delta.stop_reason is not None:
-                self.finish_reason = event.delta.stop_reason
-            self.usage = self._merged_usage(getattr(event, "usage", None))
+            delta = where.at("delta")
+            stop_reason = delta.at("stop_reason").optional_text(get(delta.obj(get(event, "delta")), "stop_reason"))
+            if stop_reason is not None:
+                self.finish_reason = stop_reason
+            self.usage = self._merged_usage(get(event, "usage"), where.at("usage"))
         elif kind == "message_stop":
             self.ended = True
         return []
 
-    def _merged_usage(self, delta_usage: Any) -> Usage | None:
-        start = _usage(self._usage_start)
-        end = _usage(delta_usage)
+    def _start(self, event: Any, where: Where) -> None:
+        index = where.at("index").index_of(get(event, "index"))
+        if index in self._blocks:
+            raise where.at("index").fault(f"content block {index} started again before it stopped")
+        block = where.at("content_block")
+        kind = block.at("type").required_text(get(block.obj(get(event, "content_block")), "type"))
+        if kind == "tool_use":  # its input arrives in deltas
+            id_, name, block = _call_head(get(event, "content_block"), block.call(self._calls))
+            self._calls += 1
+            self._open[index] = (id_, name, [])
+        self._blocks[index] = block
+
+    def _started(self, event: Any, where: Where) -> Where:
+        """Where the open block this event belongs to was started (with its call, for a ``tool_use`` block)."""
+        index = where.at("index").index_of(get(event, "index"))
+        if index not in self._blocks:
+            raise where.at("index").fault(f"{get(event, 'type')} for content block {index}, which is not open")
+        started = self._blocks[index]
+        return where.call(started.index, started.name)
+
+    def _delta(self, event: Any, where: Where) -> None:
+        delta = where.at("delta")
+        kind = delta.at("type").required_text(get(delta.obj(get(event, "delta")), "type"))
+        index = get(event, "index")
+        if kind == "input_json_delta" and index in self._open:  # server_tool_use input is not ours
+            self._open[index][2].append(
+                delta.at("partial_json").required_text(get(get(event, "delta"), "partial_json"))
+            )
+        elif kind == "text_delta":
+            self.text_parts.append(delta.at("text").required_text(get(get(event, "delta"), "text")))
+
+    def _merged_usage(self, delta_usage: Any, where: Where) -> Usage | None:
+        start = self._usage_start
+        end = _usage(delta_usage, where)
         if start is None or end is None:
             return end or start
         # message_delta may repeat the input counts; message_start always has them.
-        inputs = end.input_tokens if getattr(delta_usage, "input_tokens", None) else start.input_tokens
+        inputs = end.input_tokens if get(delta_usage, "input_tokens") else start.input_tokens
         return Usage(inputs, end.output_tokens, inputs + end.output_tokens, delta_usage)
 
     def finish(self) -> list[RawCall]:

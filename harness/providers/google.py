@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
 import itertools
 import json
 import mimetypes
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import traceback
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.alias_generators import to_snake as _to_snake
 
 from harness._toolset import ToolSet
 from harness.errors import MalformedResponseError
 from harness.providers import _fields as _read
+from harness.providers._answers import Where, get, kind
 from harness.providers._base import (
     DeclaredTool,
     ParsedAnswer,
@@ -33,7 +36,6 @@ from harness.providers._base import (
     WireAnswer,
     WireCall,
     halves,
-    usage_of,
 )
 from harness.providers._messages import SYSTEM_ROLES, TextPart, is_chat, parts_of, text_of, tool_calls_of
 from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
@@ -229,30 +231,71 @@ class Google(Provider):
         return tool_config
 
     def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        if stream:
-            return client.models.generate_content_stream(**request)
-        return client.models.generate_content(**request)
+        """google-genai decodes the answer inside the call: its failures to read one are a malformed answer.
+
+        A stream sends its request on the first ``next()``, so that is taken here, where a config the SDK
+        refuses still reaches the caller as the SDK raised it.
+        """
+        with self._reading():
+            if not stream:
+                return client.models.generate_content(**request)
+            chunks = client.models.generate_content_stream(**request)
+            return _chained(next(chunks, _END), chunks)
 
     async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
-        if stream:
-            return await client.aio.models.generate_content_stream(**request)
-        return await client.aio.models.generate_content(**request)
+        with self._reading():
+            if not stream:
+                return await client.aio.models.generate_content(**request)
+            chunks = await client.aio.models.generate_content_stream(**request)
+            return _chained_async(await anext(chunks, _END), chunks)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """An exception raised while the SDK read the answer (beneath :data:`READING`) is the answer's fault."""
+        try:
+            yield
+        except Exception as exc:
+            if self.is_api_error(exc) or not _raised_reading(exc):
+                raise
+            raise self.unreadable(exc, "the answer") from exc
+
+    def unreadable(self, exc: BaseException, what: str) -> MalformedResponseError:
+        """As every provider's, with the field the SDK's validation of the answer names."""
+        error = super().unreadable(exc, what)
+        if not isinstance(exc, ValidationError) or not exc.errors():
+            return error
+        field = Where(self.name)
+        for step in exc.errors()[0]["loc"]:
+            field = field.at(to_camel(step) if isinstance(step, str) else step)
+        located = field.fault(error.problem)
+        located.__cause__ = exc
+        return located
+
+    def is_api_error(self, exc: BaseException) -> bool:
+        from google.genai import errors
+
+        return isinstance(exc, errors.APIError)
 
     # --- reading the answer ----------------------------------------------------------
     def read_response(self, response: Any) -> ParsedAnswer:
-        if not hasattr(response, "candidates"):
-            raise MalformedResponseError(provider=self.name, problem=f"expected a response, got {type(response)}")
-        reader = _GenerateStreamReader()
+        where = Where(self.name)
+        candidates, at = _member(where.obj(response), where, "candidates")
+        if not at.items(candidates) and get(response, "prompt_feedback") is None:
+            raise at.fault("no candidate, and no prompt feedback saying why")
+        reader = _GenerateStreamReader(self.name)
         calls = reader.feed(response)
+        if not reader.ended:  # the SDK reads a candidate that is not an object as an empty one
+            raise at.at(0).at("finishReason").fault("a whole answer says why it ended; this one gives no reason")
         return ParsedAnswer(calls, "".join(reader.text_parts), reader.finish_reason, reader.usage)
 
     def stream_reader(self) -> StreamReader:
-        return _GenerateStreamReader()
+        return _GenerateStreamReader(self.name)
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
         # The model's turn goes back unchanged: its thought signatures must survive.
-        model_turn = response.candidates[0].content
+        where = Where(self.name).at("candidates")
+        model_turn = where.at(0).at("content").obj(get(where.items(get(response, "candidates"))[0], "content"))
         parts = []
         for output in outputs:
             function_response: dict[str, Any] = {
@@ -556,33 +599,45 @@ class _GenerateStreamReader(StreamReader):
     strings possibly in pieces), and a part without ``will_continue`` closes it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str) -> None:
         super().__init__()
+        self._where = Where(provider)
         self._open: _PartialCall | None = None
+        self._calls = 0  # calls completed so far: the index of the next one
 
     def feed(self, event: Any) -> list[RawCall]:
-        calls: list[RawCall] = []
-        feedback = getattr(event, "prompt_feedback", None)
-        if not event.candidates and feedback is not None and feedback.block_reason is not None:
-            reason = feedback.block_reason
-            self.finish_reason = f"prompt blocked: {getattr(reason, 'value', reason)}"
+        where = self._where
+        candidates, at = _member(where.obj(event), where, "candidates")
+        candidates = at.items(candidates)
+        feedback, feedback_at = _member(event, where, "prompt_feedback")
+        reason, reason_at = _member(feedback_at.optional_obj(feedback), feedback_at, "block_reason")
+        if not candidates and reason is not None:
+            self.finish_reason = f"prompt blocked: {_enum_text(reason, reason_at)}"
             self.ended = True
-        if getattr(event, "usage_metadata", None) is not None:
-            self.usage = usage_of(
-                event.usage_metadata, "prompt_token_count", "candidates_token_count", "total_token_count"
-            )
-        for candidate in (event.candidates or ())[:1]:
-            content = candidate.content
-            for part in (content.parts if content is not None else None) or ():
-                call = part.function_call
-                if call is not None:
-                    calls += self._function_call(call)
-                elif part.text and not part.thought:
-                    self.text_parts.append(part.text)
-            if candidate.finish_reason is not None:
-                reason = candidate.finish_reason
-                self.finish_reason = str(getattr(reason, "value", reason))
-                self.ended = True
+        usage, usage_at = _member(event, where, "usage_metadata")
+        if usage is not None:
+            self.usage = _usage(usage, usage_at)
+        calls: list[RawCall] = []
+        for candidate in candidates[:1]:  # build_request asks for one
+            calls += self._candidate(at.at(0).obj(candidate), at.at(0))
+        return calls
+
+    def _candidate(self, candidate: Any, where: Where) -> list[RawCall]:
+        calls: list[RawCall] = []
+        content, content_at = _member(candidate, where, "content")
+        parts, parts_at = _member(content_at.optional_obj(content), content_at, "parts")
+        for j, part in enumerate(parts_at.items(parts)):
+            part_at = parts_at.at(j)
+            call, call_at = _member(part_at.obj(part), part_at, "function_call")
+            text, text_at = _member(part, part_at, "text")
+            if call is not None:
+                calls += self._function_call(call_at.obj(call), call_at.call(self._calls))
+            elif text_at.optional_text(text) and not get(part, "thought"):
+                self.text_parts.append(text)
+        reason, reason_at = _member(candidate, where, "finish_reason")
+        if reason is not None:
+            self.finish_reason = _enum_text(reason, reason_at)
+            self.ended = True
         return calls
 
     def finish(self) -> list[RawCall]:
@@ -591,17 +646,56 @@ class _GenerateStreamReader(StreamReader):
         self._open = None
         return rest
 
-    def _function_call(self, call: Any) -> list[RawCall]:
-        if self._open is None and not call.will_continue and not call.partial_args:
-            return [RawCall(call.id, call.name or "", dict(call.args or {}))]
-        if self._open is None:
-            self._open = _PartialCall(call.id, call.name or "", dict(call.args or {}))
-        for partial in call.partial_args or ():
-            self._open.add(partial)
-        if call.will_continue:
+    def _function_call(self, call: Any, where: Where) -> list[RawCall]:
+        """A whole call, or one piece of a streamed one (only its first piece must name it)."""
+        name, name_at = _member(call, where, "name")
+        open_ = self._open
+        if open_ is None:
+            name = name_at.required_text(name)
+            where = where.call(where.index, name)
+            id_, id_at = _member(call, where, "id")
+            args, args_at = _member(call, where, "args")
+            open_ = _PartialCall(id_at.optional_text(id_), name, _args(args, args_at))
+        else:
+            name_at.optional_text(name)
+            where = where.call(where.index, open_.name)
+        pieces, pieces_at = _member(call, where, "partial_args")
+        for k, piece in enumerate(pieces_at.items(pieces)):
+            open_.add(pieces_at.at(k).obj(piece), pieces_at.at(k))
+        if get(call, "will_continue"):
+            self._open = open_
             return []
-        done, self._open = self._open, None
-        return [done.raw_call()]
+        self._open = None
+        self._calls += 1
+        return [open_.raw_call()]
+
+
+def _args(value: Any, where: Where) -> dict[str, Any]:
+    """A call's ``args``: a JSON object; absent reads as no arguments."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise where.fault(f"expected an object, got {kind(value)}")
+    return dict(value)
+
+
+def _member(value: Any, where: Where, name: str) -> tuple[Any, Where]:
+    """``value.name`` as the SDK holds it (snake_case), and its place as the wire spells it (camelCase)."""
+    return get(value, name), where.at(to_camel(name))
+
+
+def _enum_text(value: Any, where: Where) -> str:
+    """An SDK enum member, or the string the SDK kept for a value its enum does not know."""
+    return where.text(getattr(value, "value", value))
+
+
+def _usage(raw: Any, where: Where) -> Usage:
+    def count(name: str) -> int:
+        value, at = _member(raw, where, name)
+        return at.count(value)
+
+    inputs, outputs = count("prompt_token_count"), count("candidates_token_count")
+    return Usage(inputs, outputs, count("total_token_count") or inputs + outputs, raw)
 
 
 _PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\['([^']*)'\]")
@@ -619,24 +713,30 @@ class _PartialCall:
     def raw_call(self) -> RawCall:
         return RawCall(self.call_id, self.name, self.args)
 
-    def add(self, partial: Any) -> None:
-        path = partial.json_path or "$"
+    def add(self, partial: Any, where: Where) -> None:
+        path, path_at = _member(partial, where, "json_path")
+        path = path_at.text(path) or "$"
         steps: list[str | int] = []
         for key, index, quoted in _PATH_STEP.findall(path[1:]):
             steps.append(int(index) if index else (key or quoted))
+        if not steps:
+            raise path_at.fault(f"a partial argument needs a JSON path into the arguments, got {path!r}")
+        try:
+            self._set(steps, self._value(partial, path, steps))
+        except (LookupError, TypeError) as exc:
+            raise path_at.fault(f"the path {path!r} does not fit the arguments sent before it") from exc
+
+    def _value(self, partial: Any, path: str, steps: list[str | int]) -> Any:
         if partial.string_value is not None:
             value: Any = partial.string_value
             if self._continued == path:
                 value = self._get(steps) + value
             self._continued = path if partial.will_continue else None
-        elif partial.number_value is not None:
+            return value
+        if partial.number_value is not None:
             number = partial.number_value
-            value = int(number) if float(number).is_integer() else number
-        elif partial.bool_value is not None:
-            value = partial.bool_value
-        else:
-            value = None
-        self._set(steps, value)
+            return int(number) if float(number).is_integer() else number
+        return partial.bool_value
 
     def _get(self, steps: list[str | int]) -> Any:
         node: Any = self.args
@@ -645,8 +745,6 @@ class _PartialCall:
         return node
 
     def _set(self, steps: list[str | int], value: Any) -> None:
-        if not steps:
-            raise MalformedResponseError(provider="vertexai", problem="a partial argument without a JSON path")
         node: Any = self.args
         for step, following in itertools.pairwise(steps):
             node = _slot(node, step, [] if isinstance(following, int) else {})
@@ -667,6 +765,52 @@ def _slot(node: Any, step: str | int, empty: Any) -> Any:
 
 def _pad(items: list[Any], index: int) -> None:
     items.extend([None] * (index + 1 - len(items)))
+
+
+_END: Any = object()
+
+
+def _chained(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    """The stream again, its first chunk (already taken, or ``_END``) in front."""
+    try:
+        if first is not _END:
+            yield first
+            yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
+
+
+async def _chained_async(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    try:
+        if first is not _END:
+            yield first
+            async for chunk in rest:
+                yield chunk
+    finally:
+        close = getattr(rest, "aclose", None)
+        if close is not None:
+            await close()
+
+
+#: Where google-genai reads an answer, as (module, function): an exception raised beneath one of them is a
+#: failure to read the answer; any other (a config or contents the SDK refuses before sending) is the caller's.
+READING = frozenset(
+    {
+        ("json.decoder", "raw_decode"),
+        ("google.genai._api_client", "_load_json_from_response"),
+        ("google.genai.models", "_GenerateContentResponse_from_mldev"),
+        ("google.genai.models", "_GenerateContentResponse_from_vertex"),
+        ("google.genai._common", "_from_response"),
+        ("google.genai.types", "_from_response"),
+    }
+)
+
+
+def _raised_reading(exc: BaseException) -> bool:
+    frames = traceback.walk_tb(exc.__traceback__)
+    return any((frame.f_globals.get("__name__"), frame.f_code.co_name) in READING for frame, _ in frames)
 
 
 GEMINI = Google("google", vertexai=False)
