@@ -141,6 +141,7 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 def _import(arguments: argparse.Namespace) -> int:
     from harness.recording._format import CassetteFormatError
     from harness.recording._import import import_cassette
+    from harness.recording._persister import write_atomically
     from harness.recording._redact import secret_values
     from harness.recording._scan import scan_text
 
@@ -162,8 +163,8 @@ def _import(arguments: argparse.Namespace) -> int:
             continue
         try:
             text = import_cassette(source, secrets=secrets)
-        except CassetteFormatError as error:
-            _error(str(error))
+        except (CassetteFormatError, OSError) as error:  # reported, and on to the next file
+            _error(str(error) if isinstance(error, CassetteFormatError) else f"{source}: cannot read it ({error})")
             status = EXIT_FOUND
             continue
         # Redaction knows the keys it is given; a key of another account would still be in the text.
@@ -174,8 +175,12 @@ def _import(arguments: argparse.Namespace) -> int:
             _error(f"{source}: not written; pass --secret-env NAME for a variable holding it, or edit the source")
             status = EXIT_FOUND
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        try:
+            write_atomically(target, text)  # whole or not at all: an interrupted import leaves no half cassette
+        except OSError as error:
+            _error(f"{target}: not written ({error})")
+            status = EXIT_FOUND
+            continue
         print(f"wrote {target} (from {source})")
     return status
 
