@@ -294,12 +294,15 @@ class _ChatStreamReader(StreamReader):
     def _add(self, item: Any, where: Where) -> list[RawCall]:
         fragment = where.obj(item)
         index = where.at("index").index_of(get(fragment, "index"))
-        where = where.call(index, self._handed_out[index].name if index in self._handed_out else None)
+        known = self._handed_out.get(index) or self._open.get(index)
+        where = where.call(index, (known.name if known is not None else "") or None)
         where.at("type").optional_text(get(fragment, "type"))
         id_ = where.at("id").optional_text(get(fragment, "id"))
         function = where.at("function").optional_obj(get(fragment, "function"))
         name = where.at("function").at("name").optional_text(get(function, "name"))
         arguments = where.at("function").at("arguments").text(get(function, "arguments"))
+        if self.ended:
+            raise where.fault("a tool call fragment came after the finish reason")
         if index in self._handed_out:
             # A closed call takes nothing more: not arguments, and not the id or name of another call.
             sent = self._handed_out[index]
