@@ -236,8 +236,11 @@ def _load(text: str, *, binary: bool) -> tuple[Any, dict[_Path, int]]:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CassetteFormatError(f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+        line = mark.line + 1 if mark else None
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: it knows the position only
+            line = text.count("\n", 0, exc.position) + 1
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+        raise CassetteFormatError(f"invalid YAML: {problem}", line=line) from None
     lines: dict[_Path, int] = {}
     if node is None:
         return None, lines
@@ -283,7 +286,7 @@ class _Builder:
             raise where.fault(f"{node.value!r} is a YAML {node.tag.removeprefix(_TAG)}, not a cassette value{hint}")
         try:
             return self.constructor.yaml_constructors[node.tag](self.constructor, node)
-        except (ValueError, KeyError, yaml.YAMLError):  # an explicit tag on text it cannot be: !!int abc
+        except (ValueError, KeyError, IndexError, yaml.YAMLError):  # an explicit tag on text it cannot be: !!int abc
             raise where.fault(f"{node.value!r} is not a YAML {node.tag.removeprefix(_TAG)}") from None
 
     def _alias(self) -> int | None:
@@ -411,6 +414,8 @@ def _headers(part: dict[str, Any], at: _Place) -> dict[str, list[str]]:
         values = value if isinstance(value, list) else [value]
         if not _TOKEN.fullmatch(name):
             raise at.at(name).fault("not a header name")
+        if not values:
+            raise at.at(name).fault("a header has one value or more")
         for i, item in enumerate(values):
             if not isinstance(item, str) or not item.isascii() or any(c in item for c in "\r\n\0"):
                 place = at.at(name).at(i) if isinstance(value, list) else at.at(name)

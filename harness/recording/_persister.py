@@ -50,7 +50,8 @@ class AtomicPersister:
             raise CassetteNotFoundError() from None
         except UnicodeDecodeError as exc:
             problem = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-            raise _format.CassetteFormatError(problem, path=str(path)) from None
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise _format.CassetteFormatError(problem, line=line, path=str(path)) from None
         if not text.strip():
             raise CassetteNotFoundError()  # an empty file is recorded again, as vcrpy does
         try:
