@@ -572,6 +572,7 @@ class _MessagesStreamReader(StreamReader):
         self._blocks: dict[int, Where] = {}  # open blocks by index: where each is (its call, for tool_use)
         self._open: dict[int, tuple[str, str, list[str]]] = {}
         self._calls = 0
+        self._next = 0  # the index the next content block must have
         self._usage_start: Usage | None = None
 
     def feed(self, event: Any) -> list[RawCall]:
@@ -605,6 +606,9 @@ class _MessagesStreamReader(StreamReader):
         index = where.at("index").index_of(get(event, "index"))
         if index in self._blocks:
             raise where.at("index").fault(f"content block {index} started again before it stopped")
+        if index != self._next:  # blocks are numbered as they come: a gap is a block lost
+            raise where.at("index").fault(f"content block {index} started, expected {self._next}")
+        self._next += 1
         block = where.at("content_block")
         kind = block.at("type").required_text(get(block.obj(get(event, "content_block")), "type"))
         if kind == "tool_use":  # its input arrives in deltas
