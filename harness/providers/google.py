@@ -634,6 +634,8 @@ class _GenerateStreamReader(StreamReader):
                 calls += self._function_call(call_at.obj(call), call_at.call(self._calls))
             elif text_at.optional_text(text) and not get(part, "thought"):
                 self.text_parts.append(text)
+            elif text is None and _empty(part):  # a call's part with its functionCall gone, say
+                raise part_at.fault("a part carrying nothing: no text, no call, no other data")
         reason, reason_at = _member(candidate, where, "finish_reason")
         if reason is not None:
             self.finish_reason = _enum_text(reason, reason_at)
@@ -677,6 +679,11 @@ def _args(value: Any, where: Where) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise where.fault(f"expected an object, got {kind(value)}")
     return dict(value)
+
+
+def _empty(part: Any) -> bool:
+    values = part.model_dump(exclude_none=True) if isinstance(part, BaseModel) else part
+    return not any(value is not None for value in values.values())
 
 
 def _member(value: Any, where: Where, name: str) -> tuple[Any, Where]:
@@ -798,6 +805,7 @@ async def _chained_async(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[
 #: failure to read the answer; any other (a config or contents the SDK refuses before sending) is the caller's.
 READING = frozenset(
     {
+        ("json.decoder", "decode"),
         ("json.decoder", "raw_decode"),
         ("google.genai._api_client", "_load_json_from_response"),
         ("google.genai.models", "_GenerateContentResponse_from_mldev"),
