@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint smoke conformance bench audit-instructor docs clean browser
+.PHONY: test lint smoke conformance bench fuzz audit-instructor docs clean browser
 
 test: $(VENV)/.installed browser lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 2
@@ -27,6 +27,12 @@ smoke: $(VENV)/.installed
 # no network; prints the matrix and writes conformance-report/report.{json,md,html}.
 conformance: $(VENV)/.installed
 	$(BIN)/harness conformance
+
+# The long hostile-input runs (CI runs a few hundred of each): mutated provider answers over the five specs,
+# corrupted cassettes through load and replay, corrupted sources through the importer. Exits 1 on any
+# untyped exception, silently shortened answer or harmless edit that changed a result.
+fuzz: $(VENV)/.installed
+	$(BIN)/python -W ignore bench/fuzz_answers.py --count 12500 --seed 1
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check harness tests bench docs smoke conftest.py
