@@ -189,7 +189,9 @@ def deserialize(text: str) -> dict[str, Any]:
     document, lines = _load(text, binary=False)
     root = _Place(lines)
     if not isinstance(document, dict) or "interactions" not in document:
-        raise CassetteFormatError("not a cassette: expected a mapping with 'version' and 'interactions'", line=1)
+        raise CassetteFormatError(
+            "not a cassette: expected a mapping with 'version' and 'interactions'", line=root.line
+        )
     if document.get("version") != FORMAT_VERSION:
         raise root.at("version").fault(
             f"cassette format version {document.get('version')!r}; this harness reads version {FORMAT_VERSION}"
