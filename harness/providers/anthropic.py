@@ -606,6 +606,8 @@ class _MessagesStreamReader(StreamReader):
         index = where.at("index").index_of(get(event, "index"))
         if index in self._blocks:
             raise where.at("index").fault(f"content block {index} started again before it stopped")
+        if self._blocks:  # blocks stream one at a time: an open one missed its stop
+            raise where.at("index").fault(f"content block {index} started while block {min(self._blocks)} is open")
         if index != self._next:  # blocks are numbered as they come: a gap is a block lost
             raise where.at("index").fault(f"content block {index} started, expected {self._next}")
         self._next += 1

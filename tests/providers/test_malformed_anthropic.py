@@ -348,6 +348,7 @@ def check_mutations(
     serialize: Callable[[Any, Any, bool], bytes],
     skip: Callable[[Path_, str, bool], bool],
     api_error: type[BaseException],
+    marker: bytes = b'"tool_use"',
 ) -> None:
     """One drawn mutation of one of ``bases`` (document, streamed, response model): the original calls,
     exactly, or an error. A cut in the bytes may shorten a value, never lose a call."""
@@ -363,7 +364,11 @@ def check_mutations(
         result = outcome(lambda: ask(damaged, stream, response_model), api_error)
         if not isinstance(result, BaseException):
             assert isinstance(baseline, list)
-            assert [r.split(":")[0] for r in result] == [b.split(":")[0] for b in baseline]
+            names = [r.split(":")[0] for r in result]
+            if names != [b.split(":")[0] for b in baseline]:
+                # The one loss a byte cut may bring: a call's block type renamed (``"tool_use"`` cut to
+                # ``"ool_use"``) is a block of a type harness does not read, as new server tools are.
+                assert len(names) < len(baseline) and damaged.count(marker) < original.count(marker)
 
 
 def recording_bases(folder: str) -> list[tuple[Any, bool, Any]]:
