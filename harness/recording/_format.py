@@ -186,7 +186,7 @@ def deserialize(text: str) -> dict[str, Any]:
     Every part replay reads is checked here, at load, and named with its line: nothing in the file
     can fail later as a ``KeyError`` in matching or an httpx2 error at replay.
     """
-    document, lines = _load(text, binary=False)
+    document, lines = _load(text)
     root = _Place(lines)
     if not isinstance(document, dict) or "interactions" not in document:
         raise CassetteFormatError(
@@ -213,8 +213,11 @@ def deserialize(text: str) -> dict[str, Any]:
 
 
 def load_yaml(text: str) -> Any:
-    """The document in ``text``, built with bounded work (see :func:`_load`); ``!!binary`` gives bytes."""
-    return _load(text, binary=True)[0]
+    """A document another tool wrote (see :func:`_load`): ``!!binary`` gives bytes, an alias a shared value.
+
+    Sharing costs nothing to load; what reads the values must bound what writing them out costs.
+    """
+    return _load(text, foreign=True)[0]
 
 
 # --- reading YAML with bounded work and every node's line ------------------------------------------
@@ -226,13 +229,14 @@ _SCALAR_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"
 _Path = tuple[str | int, ...]
 
 
-def _load(text: str, *, binary: bool) -> tuple[Any, dict[_Path, int]]:
+def _load(text: str, *, foreign: bool = False) -> tuple[Any, dict[_Path, int]]:
     """The document in ``text`` and the 1-based line of each of its nodes, by path.
 
     Values are built from the composed nodes, not by PyYAML's constructor: a cassette holds JSON's
-    values (``!!binary`` bytes too when ``binary``); a date, a set, a merge key, a tag of another
-    kind, a duplicate key or a key that is not text is a fault. An alias is a fault as well: a
-    harness cassette never has one, and nested aliases expand a small file into millions of values.
+    values (in a ``foreign`` file, ``!!binary`` bytes too); a date, a set, a merge key, a tag of
+    another kind, a duplicate key or a key that is not text is a fault. In a harness cassette an
+    alias is a fault as well: the writer never makes one, and nested aliases expand a 2 KB file
+    into a billion values.
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -246,23 +250,29 @@ def _load(text: str, *, binary: bool) -> tuple[Any, dict[_Path, int]]:
     lines: dict[_Path, int] = {}
     if node is None:
         return None, lines
-    return _Builder(text, lines, binary).value(node, (), 0), lines
+    return _Builder(text, lines, foreign).value(node, (), 0), lines
 
 
 class _Builder:
-    def __init__(self, text: str, lines: dict[_Path, int], binary: bool) -> None:
-        self.text, self.lines, self.binary = text, lines, binary
-        self.seen: set[int] = set()
+    def __init__(self, text: str, lines: dict[_Path, int], foreign: bool) -> None:
+        self.text, self.lines, self.foreign = text, lines, foreign
+        self.built: dict[int, Any] = {}  # by node: an alias is the node of its anchor
         self.constructor = yaml.constructor.SafeConstructor()
 
     def value(self, node: Any, path: _Path, depth: int) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
         where = _Place(self.lines, path)
-        if id(node) in self.seen:
+        if id(node) in self.built:
+            if self.foreign:
+                return self.built[id(node)]
             raise CassetteFormatError("a cassette has no YAML aliases (*name): write the value out", line=self._alias())
-        self.seen.add(id(node))
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:  # an alias to an anchor around it, too
             raise where.fault(f"nested more than {MAX_DEPTH} levels deep")
+        value = self.build(node, path, where, depth)
+        self.built[id(node)] = value
+        return value
+
+    def build(self, node: Any, path: _Path, where: _Place, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, where)
         if isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
@@ -283,7 +293,7 @@ class _Builder:
     def scalar(self, node: Any, where: _Place) -> Any:
         if node.tag == _TAG + "str":
             return node.value
-        if node.tag not in _SCALAR_TAGS and not (self.binary and node.tag == _TAG + "binary"):
+        if node.tag not in _SCALAR_TAGS and not (self.foreign and node.tag == _TAG + "binary"):
             hint = "; quote it to keep it as text" if node.tag == _TAG + "timestamp" else ""
             raise where.fault(f"{node.value!r} is a YAML {node.tag.removeprefix(_TAG)}, not a cassette value{hint}")
         try:
