@@ -190,7 +190,7 @@ def deserialize(text: str) -> dict[str, Any]:
     root = _Place(lines)
     if not isinstance(document, dict) or "interactions" not in document:
         raise CassetteFormatError(
-            "not a cassette: expected a mapping with 'version' and 'interactions'", line=root.line
+            "not a cassette: expected a mapping with 'version' and 'interactions'", line=root.line or 1
         )
     if document.get("version") != FORMAT_VERSION:
         raise root.at("version").fault(

@@ -102,6 +102,7 @@ CORRUPTIONS: list[tuple[str, Callable[[str], str], str, str]] = [
         "a list",
     ),
     ("no interactions", lambda t: t[: t.index("interactions:")], "version: 1", "not a cassette"),
+    ("only a comment", lambda t: t[: t.index("version:")], "# harness cassette", "not a cassette"),
     ("format version", replace("version: 1", "version: 7"), "version: 7", "format version 7"),
     ("metadata is a list", replace("metadata:\n", "metadata: [1]\nx:\n"), "metadata: [1]", "a mapping"),
     ("a timestamp", replace("created: 0", "created: 2024-01-01 10:00:00"), "created: 2024", "quote it"),
