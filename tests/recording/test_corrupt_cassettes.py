@@ -194,6 +194,18 @@ def test_a_corrupt_cassette_fails_on_entry_naming_file_and_line(
     assert str(info.value).startswith(f"{path}:{info.value.line}: ")
 
 
+def test_compressed_bytes_with_their_content_encoding_replay_as_the_client_read_them(tmp_path: Path) -> None:
+    first = deserialize(GOOD)["interactions"][0]["response"]["body"]["string"]
+    gzipped = base64.b64encode(gzip.compress(first)).decode()
+    text = with_body({"base64": gzipped})(GOOD).replace(
+        "      x-harness-emulator-source:", "      content-encoding:\n      - gzip\n      x-harness-emulator-source:", 1
+    )
+    path = tmp_path / "gzipped.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert deserialize(text)["interactions"][0]["response"]["body"]["string"] == first
+    assert replay(path, spec_of(OPENAI)) == dumps(CALLS) * 2
+
+
 def test_a_cassette_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes(GOOD.replace("message: OK", "message: \u00e9").encode("latin-1"))
