@@ -681,9 +681,13 @@ def _args(value: Any, where: Where) -> dict[str, Any]:
     return dict(value)
 
 
+#: What a part may carry beside its data, never instead of it (a signature comes with text, even empty, or a call).
+_PART_NOTES = frozenset({"thought", "thought_signature", "thoughtSignature"})
+
+
 def _empty(part: Any) -> bool:
     values = part.model_dump(exclude_none=True) if isinstance(part, BaseModel) else part
-    return not any(value is not None for value in values.values())
+    return not any(value is not None for key, value in values.items() if key not in _PART_NOTES)
 
 
 def _member(value: Any, where: Where, name: str) -> tuple[Any, Where]:
