@@ -637,6 +637,8 @@ class _GenerateStreamReader(StreamReader):
             elif text is None and _empty(part):  # a call's part with its functionCall gone, say
                 raise part_at.fault("a part carrying nothing: no text, no call, no other data")
         reason, reason_at = _member(candidate, where, "finish_reason")
+        if content is None and reason is None:  # its content key cut, say: a call would vanish
+            raise content_at.fault("a candidate with neither content nor a finish reason")
         if reason is not None:
             self.finish_reason = _enum_text(reason, reason_at)
             self.ended = True
