@@ -30,6 +30,7 @@ _HARNESS_FIXTURES = frozenset({"parallel_client", "parallel_async_client", "harn
 _FAILED = pytest.StashKey[bool]()
 _CURRENT = pytest.StashKey["pytest.Item | None"]()
 _TEST = pytest.StashKey[Any]()
+_REWRITE = pytest.StashKey[bool]()
 _EMULATOR = pytest.StashKey[Any]()
 
 
@@ -55,6 +56,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "emulator_script(path): the harness emulator answers this test from a script")
     config.stash[_CURRENT] = None
     config.stash[_EMULATOR] = None
+    # Registered now, after pytest-recording: a plugin's fixture overrides those registered before it.
+    config.pluginmanager.register(_RecordMode(), "harness-record-mode")
+
+
+class _RecordMode:
+    """pytest-recording's ``record_mode``, except that ``rewrite`` never deletes a harness cassette.
+
+    pytest-recording removes the cassette before the test runs, so a test that then fails (no key,
+    a bug) leaves none. For harness cassettes, rewrite is new_episodes over a cassette that is not read
+    (:func:`~harness.recording._session.configure_for_test`): the old file stays until a passing test's
+    new one replaces it, in one rename.
+    """
+
+    @pytest.fixture
+    def record_mode(self, request: pytest.FixtureRequest) -> str:
+        mode: str = request.config.getoption("record_mode", None) or "none"
+        if mode == "rewrite" and _has_harness_cassette(request.node):
+            request.node.stash[_REWRITE] = True
+            return "new_episodes"
+        return mode
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -80,8 +101,40 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     item.config.stash[_CURRENT] = item
     try:
         return (yield)
+    except Exception as exc:
+        _raise_cassette_error(exc)
+        raise
     finally:
         item.config.stash[_CURRENT] = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        return (yield)
+    except Exception as exc:
+        _raise_cassette_error(exc)
+        raise
+
+
+def _raise_cassette_error(exc: Exception) -> None:
+    """Raise the cassette error in ``exc``'s chain, if there is one, in its place (chained to it).
+
+    An SDK wraps what its transport raised (the Anthropic SDK's ``APIConnectionError: Connection
+    error.``), so "no cassette, record it with ..." would be buried under a network error that never
+    happened. pytest reports the error that says what to do, whoever called the SDK.
+    """
+    from harness.recording._errors import CassetteError
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, CassetteError):
+            if cause is not exc:
+                raise cause from exc
+            return
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
 
 
 @pytest.hookimpl(wrapper=True)
@@ -89,19 +142,29 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if report.when == "call" and report.failed:
-        item.stash[_FAILED] = True
+    if report.when in ("setup", "call") and report.failed:
+        item.stash[_FAILED] = True  # before the cassette is saved, as the test's fixtures are torn down
     return report
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
     item = config.stash.get(_CURRENT, None)
-    if item is None or not (_is_harness_test(item) or config.getini("harness_vcr_tests")):
+    if item is None or not _has_harness_cassette(item):
         return
     from harness.recording._session import configure_for_test
 
     emulator = config.stash.get(_EMULATOR, None) if "harness_emulator" in getattr(item, "fixturenames", ()) else None
-    configure_for_test(vcr, item, failed=lambda: item.stash.get(_FAILED, False), emulator=emulator)
+    configure_for_test(
+        vcr,
+        item,
+        failed=lambda: item.stash.get(_FAILED, False),
+        emulator=emulator,
+        rewrite=item.stash.get(_REWRITE, False),
+    )
+
+
+def _has_harness_cassette(item: pytest.Item) -> bool:
+    return _is_harness_test(item) or bool(item.config.getini("harness_vcr_tests"))
 
 
 def _is_harness_test(item: pytest.Item) -> bool:
@@ -131,7 +194,11 @@ def _harness_test(request: pytest.FixtureRequest, harness_spec: str | None) -> I
     request.node.stash[_TEST] = test
     with test.scripted(request.config.stash.get(_EMULATOR, None)):
         yield
-    test.finish()
+    try:
+        test.finish()
+    except BaseException:
+        request.node.stash[_FAILED] = True  # its cassette, torn down next, is then not saved either
+        raise
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from vcr import VCR
+from vcr.persisters.filesystem import CassetteNotFoundError
 
 from harness.recording import configure
 from harness.recording._cassette import HarnessCassette, RecordingSettings
 from harness.recording._errors import UnplayedInteractionsError
+from harness.recording._persister import AtomicPersister
 from harness.recording._redact import secret_values
 
 #: Set for a replay where the variable is unset: the SDKs refuse to build a client without a key.
@@ -38,8 +40,14 @@ def select_specs(marked: Sequence[str], option: str | None) -> list[str]:
     return specs + [part for part in wanted if "/" in part and part not in specs]
 
 
-def configure_for_test(vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool], emulator: Any = None) -> None:
-    """Harness cassettes for ``item``: settings from the ini file, and its cassette folder."""
+def configure_for_test(
+    vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool], emulator: Any = None, rewrite: bool = False
+) -> None:
+    """Harness cassettes for ``item``: settings from the ini file, and its cassette folder.
+
+    ``rewrite``: the test records everything again, reading nothing from its cassette; the old file is
+    replaced only when the new one is saved (a failed test saves nothing).
+    """
     config = item.config
     source: dict[str, Any] = {}
     if emulator is not None:
@@ -54,24 +62,21 @@ def configure_for_test(vcr: VCR, item: pytest.Item, *, failed: Callable[[], bool
         source=source,
     )
     configure(vcr, settings)
+    if rewrite:
+        vcr.register_persister(_Unread)
     folder = config.getini("harness_cassette_dir")
     if folder:
         root = config.inipath.parent if config.inipath else config.rootpath
         module = Path(str(getattr(item, "path", item.nodeid))).stem
         vcr.cassette_library_dir = str(root / folder / module)
-        if config.getoption("record_mode", None) == "rewrite":
-            # pytest-recording deleted the cassette in its own folder; this one is ours.
-            (Path(vcr.cassette_library_dir) / f"{_cassette_name(item)}.yaml").unlink(missing_ok=True)
 
 
-def _cassette_name(item: pytest.Item) -> str:
-    from pytest_recording.plugin import get_default_cassette_name
+class _Unread(AtomicPersister):
+    """Rewrite mode's persister: the cassette on disk is left alone until it is replaced whole."""
 
-    marker = item.get_closest_marker("default_cassette")
-    if marker is not None and marker.args:
-        return str(marker.args[0])
-    name: str = get_default_cassette_name(getattr(item, "cls", None), item.name)
-    return name
+    @staticmethod
+    def load_cassette(cassette_path: str | os.PathLike[str], serializer: Any) -> Any:
+        raise CassetteNotFoundError()
 
 
 def _fixed_vertex_token(replaying: bool) -> bool:
