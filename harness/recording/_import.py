@@ -16,6 +16,7 @@ A ``text/event-stream`` response is split into its events, as harness records st
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from harness.recording._format import (
     CassetteFormatError,
     _interaction_from_file,
     _line_of,
+    deserialize,
     load_yaml,
     serialize,
     split_events,
@@ -63,13 +65,28 @@ def import_cassette(source: str | Path, *, secrets: Sequence[str] | None = None)
         metadata = {**data.get("metadata", {}), "imported_from": path.name}
         metadata.setdefault("hosts", sorted({urlsplit(i["request"]["uri"]).netloc for i in data["interactions"]}))
         data["metadata"] = metadata
-        return serialize(redact_document(data, secret_values() if secrets is None else secrets))
+        return _loadable(serialize(redact_document(data, secret_values() if secrets is None else secrets)), text)
     except CassetteFormatError as error:
         raise error.at(str(path)) from None
     except RecursionError:
         raise CassetteFormatError("nested too deeply to convert", path=str(path)) from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # the last net: a shape no check foresaw
         raise CassetteFormatError(f"cannot convert ({type(exc).__name__}: {exc})", path=str(path)) from exc
+
+
+def _loadable(converted: str, source: str) -> str:
+    """``converted``, once the cassette loader has read it: what it would refuse is refused here.
+
+    The loader's checks (header names and values httpx2 can send, bodies that agree with their
+    content type, ...) are the rules replay lives by; a cassette that breaks one is not written.
+    """
+    try:
+        deserialize(converted)
+    except CassetteFormatError as error:
+        index = re.match(r"interactions\[(\d+)\]", error.problem)
+        line = _line_of(source, ["interactions", int(index.group(1))]) if index else None
+        raise CassetteFormatError(f"{error.problem} (converted, the cassette would not load)", line=line) from None
+    return converted
 
 
 def _read(text: str, *, json_file: bool) -> dict[str, Any]:
