@@ -277,7 +277,8 @@ def _skip(path: Path_, kind: str, stream: bool) -> bool:
     """Changes that alter the meaning of a well-formed answer: a call's arguments (or none); in a stream, a chunk's
     candidates, content or parts themselves (absent or empty there is a chunk without calls)."""
     absent = kind in ("null", "delete")  # null is absent in Google's JSON: args absent are no arguments
-    return "args" in path[:-1] or (path[-1] == "args" and absent) or (stream and path[-1] in WHOLE)
+    whole = stream and (len(path) == 1 or path[-1] in WHOLE)  # a chunk replaced: chunks carry no sequence number
+    return "args" in path[:-1] or (path[-1] == "args" and absent) or whole
 
 
 def _ask(body: bytes, stream: bool, target: tuple[str, Any]) -> list[str]:
