@@ -48,16 +48,27 @@ GOOD = serialize({"version": 1, "interactions": [interaction(b"{}", {"string": b
 @pytest.mark.parametrize(
     ("broken", "line", "problem"),
     [
-        (GOOD.replace("code: 200", "code: two hundred", 1), 4, "response.status: expected {code: <int>"),
-        (GOOD.replace("      json: {}\n  response:", "      xml: <a/>\n  response:", 1), 4, "unknown body form 'xml'"),
+        # The line of the node at fault, where the edit landed.
+        (
+            GOOD.replace("code: 200", "code: two hundred", 1),
+            "code: two hundred",
+            "response.status: expected {code: <int>",
+        ),
+        (
+            GOOD.replace("      json: {}\n  response:", "      xml: <a/>\n  response:", 1),
+            "xml: <a/>",
+            "unknown body form 'xml'",
+        ),
         (GOOD.replace("    method: POST\n", "", 1), 4, "missing 'method'"),
         (GOOD.replace("version: 1", "version: 7"), 2, "format version 7"),
         (GOOD + "  - [unclosed\n", None, "invalid YAML"),
     ],
 )
-def test_a_broken_cassette_names_the_line(broken: str, line: int | None, problem: str) -> None:
+def test_a_broken_cassette_names_the_line(broken: str, line: int | str | None, problem: str) -> None:
     with pytest.raises(CassetteFormatError, match=problem) as info:
         deserialize(broken)
+    if isinstance(line, str):
+        line = next(n for n, text in enumerate(broken.splitlines(), 1) if line in text)
     if line is not None:
         assert info.value.line == line
     else:
