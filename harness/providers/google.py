@@ -626,7 +626,8 @@ class _GenerateStreamReader(StreamReader):
         calls: list[RawCall] = []
         content, content_at = _member(candidate, where, "content")
         parts, parts_at = _member(content_at.optional_obj(content), content_at, "parts")
-        for j, part in enumerate(parts_at.items(parts)):
+        parts = parts_at.items(parts)
+        for j, part in enumerate(parts):
             part_at = parts_at.at(j)
             call, call_at = _member(part_at.obj(part), part_at, "function_call")
             text, text_at = _member(part, part_at, "text")
@@ -637,8 +638,8 @@ class _GenerateStreamReader(StreamReader):
             elif text is None and _empty(part):  # a call's part with its functionCall gone, say
                 raise part_at.fault("a part carrying nothing: no text, no call, no other data")
         reason, reason_at = _member(candidate, where, "finish_reason")
-        if content is None and reason is None:  # its content key cut, say: a call would vanish
-            raise content_at.fault("a candidate with neither content nor a finish reason")
+        if not parts and reason is None:  # its content or parts cut, say: a call would vanish
+            raise content_at.fault("a candidate carrying nothing: no parts and no finish reason")
         if reason is not None:
             self.finish_reason = _enum_text(reason, reason_at)
             self.ended = True
