@@ -31,8 +31,10 @@ conformance: $(VENV)/.installed
 # The long hostile-input runs (CI runs a few hundred of each): mutated provider answers over the five specs,
 # corrupted cassettes through load and replay, corrupted sources through the importer. Exits 1 on any
 # untyped exception, silently shortened answer or harmless edit that changed a result.
+FUZZ_EXAMPLES ?= 4000
 fuzz: $(VENV)/.installed
 	$(BIN)/python -W ignore bench/fuzz_answers.py --count 12500 --seed 1
+	HARNESS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider -n 2 -m fuzz
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check harness tests bench docs smoke conftest.py

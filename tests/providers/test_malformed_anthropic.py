@@ -9,7 +9,6 @@ exception, and never fewer calls without one. :func:`check_mutations` serves the
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import functools
 import json
@@ -25,6 +24,7 @@ from harness.errors import HarnessError, MalformedResponseError
 from harness.providers import get_provider
 from harness.providers._base import WireAnswer, WireCall
 from harness.testing import MockProvider
+from tests._fuzz import examples, places, served
 from tests._seed import CALLS, RESPONSE_MODEL, USER, dumps
 from tests.providers.test_real_recordings import RECORDINGS, Recording, build_model, declared_tools
 
@@ -64,20 +64,7 @@ def event_at(kind: str, index: int | None = None, nth: int = 0) -> int:
 
 def ask(body: bytes, *, stream: bool, is_async: bool = False, response_model: Any = RESPONSE_MODEL) -> list[str]:
     """The calls harness hands back for ``body`` served as it is (as JSON, or as an event stream)."""
-    wire = MockProvider("anthropic")
-    if stream:
-        wire.answer_chunks([body])
-    else:
-        wire.answer_body(body)
-    client: Any = wire.client(is_async=is_async)
-    result = client.create(messages=[USER], response_model=response_model, stream=stream)
-    if not is_async:
-        return dumps(result)
-
-    async def collect() -> list[str]:
-        return dumps([value async for value in result] if stream else await result)
-
-    return asyncio.run(collect())
+    return served("anthropic", body, stream=stream, is_async=is_async, response_model=response_model)
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -301,20 +288,10 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def json_paths(node: Any, prefix: Path_ = ()) -> list[Path_]:
-    """The path of every value under ``node`` (not ``node`` itself)."""
-    steps = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    found = []
-    for key, child in steps:
-        found.append((*prefix, key))
-        found += json_paths(child, (*prefix, key))
-    return found
-
-
 @st.composite
 def mutations(draw: st.DrawFn, document: Any, skip: Callable[[Path_, str], bool]) -> tuple[Any, str]:
     """``document`` with one value replaced or one key deleted, and the kind of change."""
-    path = draw(st.sampled_from(json_paths(document)))
+    path = draw(st.sampled_from(places(document)))
     kinds = [*VALUES, "delete"] if isinstance(path[-1], str) else list(VALUES)
     kind = draw(st.sampled_from([k for k in kinds if not skip(path, k)] or ["none"]))
     if kind == "none":
@@ -401,7 +378,8 @@ def _ask(body: bytes, stream: bool, response_model: Any) -> list[str]:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_answers_give_the_original_calls_or_a_typed_error(data: st.DataObject) -> None:
     check_mutations(data, BASES, _ask, _serialize, _skip, anthropic.APIError)

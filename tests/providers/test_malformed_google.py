@@ -9,7 +9,6 @@ Anthropic tests' (:func:`tests.providers.test_malformed_anthropic.check_mutation
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +23,7 @@ from harness.errors import MalformedResponseError
 from harness.providers import get_provider
 from harness.providers._base import WireAnswer, WireCall
 from harness.testing import MockProvider
+from tests._fuzz import examples, served
 from tests._seed import CALLS, RESPONSE_MODEL, USER, dumps
 from tests.providers.test_malformed_anthropic import Path_, check_mutations, mutated, recording_bases
 
@@ -43,20 +43,7 @@ def stream_text(events: Sequence[Any]) -> bytes:
 def ask(
     prefix: str, body: bytes, *, stream: bool, is_async: bool = False, response_model: Any = RESPONSE_MODEL, **kw: Any
 ) -> list[str]:
-    wire = MockProvider(prefix)
-    if stream:
-        wire.answer_chunks([body])
-    else:
-        wire.answer_body(body)
-    client: Any = wire.client(is_async=is_async)
-    result = client.create(messages=[USER], response_model=response_model, stream=stream, **kw)
-    if not is_async:
-        return dumps(result)
-
-    async def collect() -> list[str]:
-        return dumps([value async for value in result] if stream else await result)
-
-    return asyncio.run(collect())
+    return served(prefix, body, stream=stream, is_async=is_async, response_model=response_model, **kw)
 
 
 # (id, path, value, index, name, field, cause): field None where the SDK names none
@@ -298,7 +285,8 @@ BASES = _bases()
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_answers_give_the_original_calls_or_a_typed_error(data: st.DataObject) -> None:
     check_mutations(data, BASES, _ask, _serialize, _skip, errors.APIError, b'"functionCall"')

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +26,7 @@ import harness
 from harness.providers import get_provider
 from harness.providers._base import Usage, WireAnswer, WireCall
 from harness.testing import MockProvider
+from tests._fuzz import examples, places, served
 from tests._seed import CALLS, RESPONSE_MODEL, USER, dumps
 from tests.providers.test_real_recordings import (
     EXPECTED_CALLS,
@@ -102,26 +102,8 @@ def outcome(
 
     ``content`` is the body, or for a stream the chunks it arrives in.
     """
-    wire = MockProvider(prefix)
-    if stream:
-        wire.answer_chunks(content if isinstance(content, list) else [content])
-    elif isinstance(content, list):
-        wire.answer_body(b"".join(content))
-    else:
-        wire.answer_body(content)
-
-    async def in_loop() -> list[Any]:
-        client = wire.client(is_async=True)
-        if stream:
-            return [v async for v in client.create(messages=[USER], response_model=response_model, stream=True)]
-        values: list[Any] = await client.create(messages=[USER], response_model=response_model)
-        return values
-
     try:
-        if is_async:
-            return dumps(asyncio.run(in_loop()))
-        client = wire.client()
-        return dumps(list(client.create(messages=[USER], response_model=response_model, stream=stream)))
+        return served(prefix, content, stream=stream, is_async=is_async, response_model=response_model)
     except (harness.HarnessError, openai.APIError) as exc:
         return exc
 
@@ -626,16 +608,6 @@ def sources() -> list[Source]:
     return written + recorded
 
 
-def paths(node: Any, path: Path = ()) -> list[Path]:
-    """Every place in a JSON document, the document itself excluded."""
-    found: list[Path] = []
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        found.append((*path, key))
-        found += paths(value, (*path, key))
-    return found
-
-
 #: Values put in place of a field: strings are never empty or an object's JSON, so as arguments they fail.
 REPLACEMENTS = st.one_of(
     st.none(),
@@ -672,9 +644,9 @@ def mutated(draw: st.DrawFn) -> tuple[Source, list[bytes], str, Rule]:
     document = copy.deepcopy(source.document)
     action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "cut", "truncate", "extra", "reorder"]))
     rule = "same" if action in ("extra", "reorder") else "broken"
-    objects = [path for path in [(), *paths(document)] if isinstance(_at(document, path), dict)]
+    objects = [path for path in [(), *places(document)] if isinstance(_at(document, path), dict)]
     if action == "replace":
-        path = draw(st.sampled_from(paths(document)))
+        path = draw(st.sampled_from(places(document)))
         value = draw(REPLACEMENTS)
         parent = _at(document, path[:-1])
         put(document, path, value)
@@ -684,7 +656,7 @@ def mutated(draw: st.DrawFn) -> tuple[Source, list[bytes], str, Rule]:
             rule = "content"
         action = f"replace by {value!r:.40} at {path}"
     elif action == "delete":
-        path = draw(st.sampled_from([path for path in paths(document) if isinstance(path[-1], str)]))
+        path = draw(st.sampled_from([path for path in places(document) if isinstance(path[-1], str)]))
         drop(document, path)
         rule = "content" if _carries_arguments(source, path) else rule
         action = f"delete {path}"
@@ -736,10 +708,8 @@ def _is_json(text: str | bytes) -> bool:
     return True
 
 
-EXAMPLES = int(os.environ.get("HARNESS_MUTATION_EXAMPLES", "250"))
-
-
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=mutated(), is_async=st.booleans())
 def test_a_mutated_answer_gives_its_calls_or_a_typed_error(
     case: tuple[Source, list[bytes], str, Rule], is_async: bool

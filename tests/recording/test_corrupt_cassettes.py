@@ -28,6 +28,7 @@ import harness
 from harness.recording import CassetteFormatError, use_cassette
 from harness.recording._format import deserialize, serialize
 from harness.testing import sdk_client
+from tests._fuzz import examples, places
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
 
 SEEDS = sorted((Path(__file__).parents[2] / "cassettes" / "test_seed_cassettes").glob("test_weather_*.yaml"))
@@ -344,18 +345,6 @@ OTHER_VALUES: list[Any] = [
 TAGS = ["!!binary ", "!!timestamp ", "!!set ", "!!python/object:os.system ", "!local ", "!!float ", "!!omap "]
 
 
-def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path to a node below ``value``."""
-    found = [path] if path else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found += paths(item, (*path, i))
-    return found
-
-
 def edited(document: Any, path: tuple[Any, ...], replacement: Any, *, delete: bool) -> str:
     *parents, last = path
     node = document
@@ -372,7 +361,7 @@ def edited(document: Any, path: tuple[Any, ...], replacement: Any, *, delete: bo
 def yaml_edits(draw: st.DrawFn, text: str) -> str:
     """A node's value replaced by another type, or a key (or an item) deleted."""
     document = yaml.safe_load(text)
-    path = draw(st.sampled_from(paths(document)))
+    path = draw(st.sampled_from(places(document)))
     return edited(document, path, draw(st.sampled_from(OTHER_VALUES)), delete=draw(st.booleans()))
 
 
@@ -403,8 +392,11 @@ def corrupted(draw: st.DrawFn) -> tuple[Path, str]:
     return seed, draw(st.one_of(yaml_edits(text), text_edits(text)))
 
 
+@pytest.mark.fuzz
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(200),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(case=corrupted())
 def test_a_corrupted_cassette_replays_or_fails_as_a_harness_error(case: tuple[Path, str], tmp_path: Path) -> None:

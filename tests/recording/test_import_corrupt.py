@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import os
 import time
 import zlib
 from pathlib import Path
@@ -25,6 +24,7 @@ from harness.cli import main
 from harness.recording._format import CassetteFormatError, deserialize
 from harness.recording._format import serialize as write_harness
 from harness.recording._import import import_cassette
+from tests._fuzz import examples, places
 
 RECORDINGS = Path(__file__).parent.parent / "data" / "real-recordings"
 SOURCES = [
@@ -33,8 +33,7 @@ SOURCES = [
     "google/test_google_streaming_tool_call_thought_signature-0.json",
     "openai-responses/test_openai_responses_stream-0.json",
 ]
-#: A local run: HARNESS_FUZZ_EXAMPLES=2000 pytest tests/recording/test_import_corrupt.py
-EXAMPLES = int(os.environ.get("HARNESS_FUZZ_EXAMPLES", "60"))
+EXAMPLES = examples(60)
 
 
 def vcrpy_document(*, parsed: bool) -> dict[str, Any]:
@@ -88,18 +87,6 @@ def text_of(name: str, document: Any) -> str:
     return yaml.safe_dump(document, allow_unicode=True)
 
 
-def places(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path into ``value``: each is a field a corruption can replace or delete."""
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += places(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += places(item, (*path, index))
-    return found
-
-
 def yaml_values() -> st.SearchStrategy[Any]:
     scalars = st.one_of(
         st.none(),
@@ -129,8 +116,8 @@ def corrupt_sources(draw: st.DrawFn) -> tuple[str, str]:
     name = draw(st.sampled_from(sorted(SHAPES)))
     document = copy.deepcopy(SHAPES[name])
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(places(document)[1:]))
-        parent = document
+        path = draw(st.sampled_from(places(document)))
+        parent: Any = document
         for step in path[:-1]:
             parent = parent[step]
         if isinstance(parent, dict) and draw(st.booleans()):
@@ -143,6 +130,7 @@ def corrupt_sources(draw: st.DrawFn) -> tuple[str, str]:
     return name, text
 
 
+@pytest.mark.fuzz
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -176,6 +164,7 @@ def shuffled(value: Any, draw: st.DrawFn) -> Any:
     }
 
 
+@pytest.mark.fuzz
 @settings(max_examples=max(10, EXAMPLES // 4), deadline=None)
 @given(data=st.data(), name=st.sampled_from(sorted(SHAPES)))
 def test_key_order_and_unknown_keys_change_nothing(
