@@ -346,6 +346,8 @@ class _Turn:
             raise
         except Exception as exc:
             if self.provider.is_api_error(exc):
+                if (buried := _buried(exc)) is not None:
+                    raise buried from exc
                 raise
             if isinstance(exc, httpx2.TransportError):
                 # The connection broke mid-answer: the answer is not whole, whatever came before.
@@ -353,6 +355,19 @@ class _Turn:
                     provider=self.provider.name, finish_reason=None, calls_seen=self.calls_seen
                 ) from exc
             raise self.provider.unreadable(exc, what) from exc
+
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[None]:
+        """The SDK call: a harness error raised beneath it (a cassette's, in the transport) is raised as
+        itself, not as the SDK's connection error around it, so ``except HarnessError`` sees it."""
+        try:
+            yield
+        except HarnessError:
+            raise
+        except Exception as exc:
+            if (buried := _buried(exc)) is not None:
+                raise buried from exc
+            raise
 
     def stream_event(self, event: Any) -> list[BaseModel]:
         """Values of the calls this stream event completed."""
@@ -378,6 +393,19 @@ class _Turn:
                 finish_reason=reader.finish_reason,
             )
         return [self.validate(call).value for call in rest]
+
+
+def _buried(exc: BaseException) -> HarnessError | None:
+    """The harness error in ``exc``'s chain: the Anthropic and OpenAI SDKs wrap whatever their transport
+    raised in ``APIConnectionError`` (and retry it first)."""
+    seen: set[int] = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, HarnessError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -407,7 +435,8 @@ class ToolCallStream(Iterator[Any]):
 
     def _run(self) -> Generator[BaseModel, None, None]:
         turn, provider = self._turn, self._client.provider
-        sdk_stream = provider.send(self._client.client, turn.request, stream=True)
+        with turn.sending():
+            sdk_stream = provider.send(self._client.client, turn.request, stream=True)
         events = iter(sdk_stream)
         try:
             while True:
@@ -449,7 +478,8 @@ class AsyncToolCallStream(AsyncIterator[Any]):
 
     async def _run(self) -> AsyncGenerator[BaseModel, None]:
         turn, provider = self._turn, self._client.provider
-        sdk_stream = await provider.send_async(self._client.client, turn.request, stream=True)
+        with turn.sending():
+            sdk_stream = await provider.send_async(self._client.client, turn.request, stream=True)
         events = aiter(sdk_stream)
         try:
             while True:
@@ -614,7 +644,9 @@ class ParallelToolsClient(_ClientBase):
         options = {**provider_kwargs, "validation_context": validation_context}
         turn = self._turn(messages, response_model, max_retries, False, options)
         while True:
-            if (result := turn.settle(self.provider.send(self.client, turn.request, stream=False))) is not None:
+            with turn.sending():
+                response = self.provider.send(self.client, turn.request, stream=False)
+            if (result := turn.settle(response)) is not None:
                 return result
 
 
@@ -697,6 +729,7 @@ class AsyncParallelToolsClient(_ClientBase):
         options = {**provider_kwargs, "validation_context": validation_context}
         turn = self._turn(messages, response_model, max_retries, False, options)
         while True:
-            response = await self.provider.send_async(self.client, turn.request, stream=False)
+            with turn.sending():
+                response = await self.provider.send_async(self.client, turn.request, stream=False)
             if (result := turn.settle(response)) is not None:
                 return result
