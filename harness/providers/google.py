@@ -604,6 +604,7 @@ class _GenerateStreamReader(StreamReader):
         self._where = Where(provider)
         self._open: _PartialCall | None = None
         self._calls = 0  # calls completed so far: the index of the next one
+        self._without_candidates: Where | None = None
 
     def feed(self, event: Any) -> list[RawCall]:
         where = self._where
@@ -617,10 +618,14 @@ class _GenerateStreamReader(StreamReader):
         usage, usage_at = _member(event, where, "usage_metadata")
         if usage is not None:
             self.usage = _usage(usage, usage_at)
-        calls: list[RawCall] = []
-        for candidate in candidates[:1]:  # build_request asks for one
-            calls += self._candidate(at.at(0).obj(candidate), at.at(0))
-        return calls
+        if not candidates:
+            # Gemini sends a candidate in every chunk but a last one of usage: one missing mid-stream (the SDK
+            # reads a candidates field of the wrong type as none) is a chunk whose calls would vanish.
+            self._without_candidates = self._without_candidates or at
+            return []
+        if self._without_candidates is not None:
+            raise self._without_candidates.fault("a chunk without candidates in the middle of the stream")
+        return self._candidate(at.at(0).obj(candidates[0]), at.at(0))  # build_request asks for one
 
     def _candidate(self, candidate: Any, where: Where) -> list[RawCall]:
         calls: list[RawCall] = []

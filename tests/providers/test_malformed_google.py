@@ -170,6 +170,9 @@ STREAMED: list[tuple[Any, ...]] = [
         "candidates[0].content.parts[0].functionCall.args",
         pydantic.ValidationError,
     ),
+    # google-genai reads a stream chunk's candidates of another type as none: the chunk's call would vanish.
+    ("candidates-text", (1, "candidates"), "", None, None, "candidates", None),
+    ("candidates-object", (2, "candidates"), {}, None, None, "candidates", None),
     (
         "usage-negative",
         (5, "usageMetadata", "candidatesTokenCount"),
