@@ -8,8 +8,9 @@ what was observed. Like langchain-tests' explained ``xfail``, no opt-out goes wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 GEMINI_SCHEMA = (
     "https://ai.google.dev/api/caching#Schema (Schema fields: no minLength, maxLength, pattern, exclusive "
@@ -124,3 +125,10 @@ def limits_for(provider: str, errors: Iterable[str]) -> list[Limit] | None:
         if entry not in found:
             found.append(entry)
     return found
+
+
+def looseness(schema: Mapping[str, Any], value: Any, errors: Sequence[str], *, dialect: str = "json-schema") -> str:
+    """What in the sent ``schema`` let ``value`` through although pydantic rejects it with ``errors``: the
+    keyword, where it stands and its value (``properties.price.anyOf[1].pattern '^...$' admits '1.'``),
+    for a ``looser`` failure's reason; ``""`` when it cannot tell."""
+    return ""
