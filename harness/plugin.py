@@ -61,21 +61,35 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class _RecordMode:
-    """pytest-recording's ``record_mode``, except that ``rewrite`` never deletes a harness cassette.
+    """pytest-recording's ``record_mode`` and ``vcr_markers``, except that ``rewrite`` never deletes a harness cassette.
 
     pytest-recording removes the cassette before the test runs, so a test that then fails (no key,
     a bug) leaves none. For harness cassettes, rewrite is new_episodes over a cassette that is not read
     (:func:`~harness.recording._session.configure_for_test`): the old file stays until a passing test's
-    new one replaces it, in one rename.
+    new one replaces it, in one rename. Rewrite is asked for in three ways, each covered: ``--record-mode``
+    (the ``record_mode`` fixture), and ``record_mode`` in a ``vcr`` marker or from the ``vcr_config``
+    fixture, which win over the option (a marker put first in ``vcr_markers`` wins over both).
     """
 
     @pytest.fixture
     def record_mode(self, request: pytest.FixtureRequest) -> str:
         mode: str = request.config.getoption("record_mode", None) or "none"
         if mode == "rewrite" and _has_harness_cassette(request.node):
-            request.node.stash[_REWRITE] = True
             return "new_episodes"
         return mode
+
+    @pytest.fixture
+    def vcr_markers(self, request: pytest.FixtureRequest) -> list[pytest.Mark]:
+        markers = list(request.node.iter_markers(name="vcr"))
+        if not markers or not _has_harness_cassette(request.node):
+            return markers
+        mode = request.config.getoption("record_mode", None) or "none"
+        for kwargs in (request.getfixturevalue("vcr_config"), *(m.kwargs for m in reversed(markers))):
+            mode = kwargs.get("record_mode", mode)  # pytest-recording's order: the closest marker last
+        request.node.stash[_REWRITE] = mode == "rewrite"
+        if mode == "rewrite":
+            return [pytest.mark.vcr(record_mode="new_episodes").mark, *markers]
+        return markers
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

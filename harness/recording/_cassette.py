@@ -24,7 +24,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote_from_bytes, unquote_to_bytes, urlsplit
 
 import httpx2
 from vcr.cassette import Cassette
@@ -41,7 +41,7 @@ from vcr.request import Request as VcrRequest
 
 from harness._http import ChunkStream
 from harness.recording._errors import AlreadyPlayedError, NoCassetteError, NoMatchError
-from harness.recording._format import split_events
+from harness.recording._format import _COMPRESSED, _TOKEN, split_events  # the loader's own rules
 from harness.recording._matching import RequestIndex, canonical_path, nearest, request_key
 
 
@@ -179,7 +179,7 @@ def _emulator_source(response: dict[str, Any]) -> dict[str, Any] | None:
     for name, values in (response.get("headers") or {}).items():
         if name.lower() == "x-harness-emulator-source" and values:
             try:
-                source = json.loads(values[0])
+                source = json.loads(replayed_header(values[0]))
             except ValueError:
                 return None
             return source if isinstance(source, dict) else None
@@ -193,7 +193,7 @@ def _httpx2_patches(cassette: HarnessCassette) -> list[tuple[Any, str, Any]]:
     def sync_stub(original: Callable[..., httpx2.Response]) -> Callable[..., httpx2.Response]:
         def handle_request(transport: Any, request: httpx2.Request) -> httpx2.Response:
             body = request.read()
-            vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers.items()))
+            vcr_request = VcrRequest(request.method, str(request.url), body, _stored_headers(request.headers))
             recorded = cassette.answer_for(vcr_request)
             if recorded is not None:
                 return _replayed(recorded)
@@ -205,7 +205,7 @@ def _httpx2_patches(cassette: HarnessCassette) -> list[tuple[Any, str, Any]]:
     def async_stub(original: Callable[..., Any]) -> Callable[..., Any]:
         async def handle_async_request(transport: Any, request: httpx2.Request) -> httpx2.Response:
             body = await request.aread()
-            vcr_request = VcrRequest(request.method, str(request.url), body, dict(request.headers.items()))
+            vcr_request = VcrRequest(request.method, str(request.url), body, _stored_headers(request.headers))
             recorded = cassette.answer_for(vcr_request)
             if recorded is not None:
                 return _replayed(recorded)
@@ -224,15 +224,19 @@ def _httpx2_patches(cassette: HarnessCassette) -> list[tuple[Any, str, Any]]:
     ]
 
 
+#: Headers about the bytes on the wire, not the body the client read: bodies are stored and replayed decoded.
+_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
+
+
 def _replayed(recorded: dict[str, Any]) -> httpx2.Response:
     body = recorded["body"]
     events = body.get("events")
     raw = body.get("string") or b""
     chunks = [event.encode("utf-8") for event in events] if events is not None else [_bytes(raw)]
     headers = [
-        (name, value)
+        (name.encode("ascii"), replayed_header(value))
         for name, values in recorded["headers"].items()
-        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        if name.lower() not in _FRAMING
         for value in values
     ]
     message = recorded["status"].get("message")
@@ -240,6 +244,39 @@ def _replayed(recorded: dict[str, Any]) -> httpx2.Response:
     return httpx2.Response(
         recorded["status"]["code"], headers=headers, stream=ChunkStream(chunks), extensions=extensions
     )
+
+
+#: What starts a header value stored escaped: the text the client read, as UTF-8, percent-encoded.
+ESCAPED = "%utf-8:"
+_PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+
+def stored_header(value: str) -> str:
+    """A header value as a cassette keeps it: ASCII on one line, what the loader accepts.
+
+    Servers send other bytes too (UTF-8 or latin-1 text), which httpx2 decodes for the client and cannot
+    send back as text. Such a value is stored as :data:`ESCAPED` and the percent-encoded UTF-8 of what the
+    client read (``caf%C3%A9``); so is an ASCII value that starts like one, so every stored value
+    reads back as itself.
+    """
+    if value.isascii() and not any(c in value for c in "\r\n\0") and not value.startswith(ESCAPED):
+        return value
+    return ESCAPED + quote_from_bytes(value.encode("utf-8"), safe=_PRINTABLE)
+
+
+def replayed_header(value: str) -> bytes:
+    """A stored header value as replay hands it to httpx2: an escaped one as the UTF-8 it stands for.
+
+    Every non-ASCII value replayed is UTF-8, so httpx2 decodes them all as UTF-8 and the client reads
+    the text it read when recording, whatever encoding the server had used (latin-1 comes back as the
+    UTF-8 of the same text).
+    """
+    return unquote_to_bytes(value.removeprefix(ESCAPED)) if value.startswith(ESCAPED) else value.encode("utf-8")
+
+
+def _stored_headers(headers: httpx2.Headers) -> dict[str, str]:
+    """A request's headers as vcrpy holds them (one value per name), each as :func:`stored_header` keeps it."""
+    return {name: stored_header(value) for name, value in headers.items() if _TOKEN.fullmatch(name)}
 
 
 def _bytes(raw: str | bytes) -> bytes:
@@ -296,20 +333,29 @@ class _Tee(httpx2.SyncByteStream, httpx2.AsyncByteStream):
 
 
 def _recording(cassette: HarnessCassette, request: Any, response: httpx2.Response) -> httpx2.Response:
+    """``response`` as the client gets it, stored once read whole (a non-2xx one only with ``record_errors``).
+
+    What is stored is what the loader reads back: header values as :func:`stored_header` keeps them,
+    and no header whose name is not an HTTP token (only an in-process handler can make one; no HTTP
+    server can send it).
+    """
+
     def record(raw: bytes, *, decoded: bool = False) -> None:
         if not 200 <= response.status_code < 300 and not cassette.settings.record_errors:
             return
         body = raw if decoded else decode_body(raw, response.headers.get("content-encoding", ""))
         headers: dict[str, list[str]] = {}
         for name, value in response.headers.multi_items():
-            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding"):
-                headers.setdefault(name, []).append(value)
+            if name.lower() not in _FRAMING and _TOKEN.fullmatch(name):
+                headers.setdefault(name, []).append(stored_header(value))
+        if body.startswith(_COMPRESSED):  # sent compressed without saying so: the client read these very bytes
+            headers["content-encoding"] = ["identity"]  # which tells the loader they are stored as sent
         stored: dict[str, Any] = {
             "status": {"code": response.status_code, "message": response.reason_phrase},
             "headers": headers,
             "body": {"string": body},
         }
-        if response.headers.get("content-type", "").startswith("text/event-stream"):
+        if any(v.lower().startswith("text/event-stream") for v in response.headers.get_list("content-type")):
             stored["body"]["events"] = split_events(body.decode("utf-8", "replace"))
         cassette.append(request, stored)
 
