@@ -2,15 +2,22 @@
 
 pydantic's ``==`` treats ``1``, ``1.0`` and ``True`` alike and compares aware datetimes by instant, so
 instances are compared by ``model_dump_json(by_alias=True)`` text and by the Python type at every leaf.
+A JSON number carries a value, not a spelling: where a value was served as a number, a client handed a
+parsed object (Gemini's SDK) may read ``0.0`` as ``Decimal("0.0")`` where pydantic reads the text as
+``Decimal("0")``; there the values are compared, not their text.
 """
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from harness._toolset import wire_arguments
+from harness.conformance._limits import BOOLEAN_LITERAL_ERROR
 
 JSON = dict[str, Any]
 
@@ -22,8 +29,13 @@ def dumped(instance: Any) -> Any:
     return repr(instance)
 
 
-def difference(expected: Sequence[BaseModel], got: Any) -> str | None:
-    """Why ``got`` is not exactly ``expected`` (count, order, class, JSON text, leaf types), or ``None``."""
+def difference(expected: Sequence[BaseModel], got: Any, *, served: Sequence[Any] | None = None) -> str | None:
+    """Why ``got`` is not exactly ``expected`` (count, order, class, JSON text, leaf types), or ``None``.
+
+    ``served`` is the JSON arguments each expected instance was read from (a probe's value): where they
+    hold a number, the two readings need only be equal in value. Without it (a round trip serves each
+    instance's own arguments) the text must match exactly.
+    """
     if not isinstance(got, (list, tuple)):
         return f"returned a {type(got).__name__}, not a list of instances"
     if len(got) != len(expected):
@@ -33,12 +45,35 @@ def difference(expected: Sequence[BaseModel], got: Any) -> str | None:
             where = "another position" if any(type(e) is type(have) for e in expected) else "no call"
             return f"item {i}: a {type(have).__qualname__} (from {where}) where a {type(want).__qualname__} was sent"
         want_text, have_text = want.model_dump_json(by_alias=True), have.model_dump_json(by_alias=True)
-        if want_text != have_text:
+        if want_text != have_text and not (
+            served is not None and _same_numbers(wire_arguments(want), wire_arguments(have), served[i])
+        ):
             return f"item {i}: {have_text} where {want_text} was sent"
         leaf = _leaf_difference(want.model_dump(), have.model_dump(), f"item {i}")
         if leaf:
             return leaf
     return None
+
+
+def _same_numbers(want: Any, have: Any, served: Any) -> bool:
+    """Whether ``want`` and ``have`` (JSON, keyed as ``served`` is) differ only in how numbers served as JSON
+    numbers are spelled: ``"0"`` and ``"0.0"`` for a Decimal read from ``0.0``."""
+    if isinstance(served, (int, float)) and not isinstance(served, bool):
+        if want == have:
+            return True
+        if isinstance(want, bool) or isinstance(have, bool) or type(want) is not type(have):
+            return False  # the leaf types must still agree
+        try:
+            return decimal.Decimal(str(want)) == decimal.Decimal(str(have))
+        except (decimal.InvalidOperation, ValueError):
+            return False
+    if isinstance(served, dict) and isinstance(want, dict) and isinstance(have, dict):
+        return want.keys() == have.keys() and all(_same_numbers(want[key], have[key], served.get(key)) for key in want)
+    if isinstance(served, list) and isinstance(want, list) and isinstance(have, list):
+        return len(want) == len(have) == len(served) and all(
+            _same_numbers(a, b, s) for a, b, s in zip(want, have, served, strict=True)
+        )
+    return bool(want == have)
 
 
 def _leaf_difference(want: Any, have: Any, path: str) -> str | None:
@@ -67,7 +102,14 @@ def pydantic_reading(model: type[BaseModel], value: Any, original_schema: JSON) 
     try:
         return model.model_validate_json(json.dumps(value)), []
     except ValidationError as error:
-        return None, sorted({str(e["type"]) for e in error.errors()})
+        return None, sorted({_error_type(e) for e in error.errors()})
+
+
+def _error_type(error: Any) -> str:
+    """pydantic's error type; a Literal of booleans given the other one is told apart (a Gemini limit)."""
+    if error["type"] == "literal_error" and isinstance(error.get("input"), bool):
+        return BOOLEAN_LITERAL_ERROR
+    return str(error["type"])
 
 
 def omitted_nulls_dropped(value: Any, schema: JSON, defs: Mapping[str, JSON]) -> Any:

@@ -918,6 +918,10 @@ def _schema_problem(schema: dict[str, Any], *, openapi: bool) -> tuple[str, str]
     if named and "object" not in named:
         return ".type", f"the parameters must be described by an object schema (type OBJECT), got {kind!r}"
     for path, node in _schema_nodes(schema, "", openapi):
+        kind = _get(node, "type", openapi)
+        if openapi and isinstance(kind, str) and kind.upper() == "ARRAY" and _get(node, "items", openapi) is None:
+            # Schema (parameters) has no prefixItems: an ARRAY says what its items are, or is refused.
+            return f"{path}.items", "missing field."
         enum = _get(node, "enum", openapi)
         for k, value in enumerate(enum if isinstance(enum, list) else ()):
             if openapi and not isinstance(value, str):
@@ -1049,7 +1053,11 @@ GEMINI_SCHEMAS = RejectionRule(
     "object'); https://ai.google.dev/api/generate-content#FIELDS.response_json_schema (the same backend: 'enum "
     "(for strings and numbers)', 'Cyclic references are unrolled to a limited degree and, as such, may only be "
     "used within non-required properties. (Nullable properties are not sufficient.)'); "
-    "https://ai.google.dev/api/caching#Schema (parameters: enum[] is a list of strings); recorded API error: "
+    "https://ai.google.dev/api/caching#Schema (parameters: enum[] is a list of strings; no prefixItems); recorded "
+    'API error: "GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[rows].items.items: '
+    'missing field." (github.com/TokenRhythm/opensquilla/issues/1263, '
+    "github.com/router-for-me/CLIProxyAPI/issues/5292); "
+    "recorded API error: "
     "\"Invalid value at 'request.tools[0].function_declarations[18].parameters.properties[16].value.enum[3]' "
     '(TYPE_STRING), 5" (github.com/google-gemini/gemini-cli/issues/4415)',
     _gemini_schemas,
