@@ -31,8 +31,8 @@ GEMINI_SOURCES = (
 GEMINI_FORMATS = (
     GEMINI_SCHEMA,
     VERTEX_SCHEMA,
-    "format: 'Supported formats: for NUMBER type: float, double; for INTEGER type: int32, int64; for STRING type: "
-    "enum, date-time' (Vertex AI: 'email, byte, etc'); other formats are taken but not enforced",
+    "format: documented for NUMBER (float, double), INTEGER (int32, int64) and STRING (enum, date-time; Vertex AI: "
+    "email, byte, etc.): other string formats are not enforced",
 )
 GEMINI_ENUMS = (
     "https://ai.google.dev/api/generate-content#FIELDS.response_json_schema",
