@@ -10,21 +10,84 @@ A round trip is one adapter call: a request read by the in-memory provider, an a
 writers (plain or streamed), the adapter's result compared with pydantic's; each example adds the
 schema draw (``pydantic.create_model``) and its instances. Shrinking never runs here: harness passes.
 
-Usage: ``python bench/conformance.py [--examples N] [--jobs N] [--providers P,Q,...] [--profile PROVIDER]``
-(``--providers openai,openai-responses,anthropic,google,vertexai``: the five specs without strict modes).
+``--failing`` measures instead what a failing cell costs (shrinking, reduction, the plain replay): for a
+few (provider, feature) cells, in one process, the seconds of harness's passing cell and of the same cell
+run by a defective raw-SDK adapter of ``tests/conformance/raw_adapters.py``, at the same ``--examples``,
+and their ratio (target: at most 2), with the counterexample's field count (target: at most 3).
+
+Usage: ``python bench/conformance.py [--examples N] [--jobs N] [--providers P,Q,...] [--profile PROVIDER]
+[--failing]`` (``--providers openai,openai-responses,anthropic,google,vertexai``: the five specs without
+strict modes).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import collections
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from _common import print_profile
 
-from harness.conformance import PROVIDERS, harness_adapter, run
+from harness.conformance import PROVIDERS, CellResult, harness_adapter, run
 from harness.conformance._property import Cell, CellRun
 from harness.strategies import FEATURES
+
+#: (defective adapter of tests/conformance/raw_adapters.py, provider, feature): one per failure kind and API.
+FAILING_CELLS = (
+    ("openai_chat_drops_none", "openai", "nullable"),
+    ("gemini_truncates_floats", "google", "floats"),
+    ("anthropic_messages_sorts_calls", "anthropic", "integers"),
+    ("openai_responses_stream_drops_last", "openai-responses", "strings"),
+    ("openai_chat_drops_constraints", "openai", "string_length"),
+    ("gemini_drops_required", "google", "strings"),
+)
+
+
+def failing(examples: int) -> None:
+    """Each failing cell's seconds beside harness's passing cell for the same provider and feature."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "conformance"))
+    import raw_adapters
+
+    CellRun(harness_adapter, Cell("openai", "strings")).run(examples, None)  # warm imports and caches
+    print(f"{'cell':<34}{'harness s':>10}{'failing s':>10}{'ratio':>7}  {'fields':>6}  adapter (kind)")
+    ratios = []
+    for name, provider, feature in FAILING_CELLS:
+        cell = Cell(provider, feature)
+        passing, passing_seconds = _timed(harness_adapter, cell, examples)
+        assert passing.outcome != "fail", passing
+        failed, failed_seconds = _timed(getattr(raw_adapters, name), cell, examples)
+        example = failed.counterexample
+        fields = _fields(example.source) if example else 0
+        kind = getattr(failed, "failure", None) or (example.check if example else failed.outcome)
+        ratio = failed_seconds / passing_seconds
+        ratios.append(ratio)
+        print(
+            f"{provider + ' ' + feature:<34}{passing_seconds:>10.2f}{failed_seconds:>10.2f}{ratio:>7.2f}  "
+            f"{fields:>6}  {name} ({kind})"
+        )
+    print(f"{examples} examples per cell; worst ratio {max(ratios):.2f} (target: 2)")
+
+
+def _timed(adapter: Any, cell: Cell, examples: int) -> tuple[CellResult, float]:
+    """The cell's result and its wall time, everything included (a result's ``seconds`` may leave out work
+    done after it was measured)."""
+    started = time.perf_counter()
+    result = CellRun(adapter, cell).run(examples, None)
+    return result, time.perf_counter() - started
+
+
+def _fields(source: str) -> int:
+    """Fields declared in a counterexample's source (annotated names in class bodies, ``ClassVar`` aside)."""
+    return sum(
+        isinstance(statement, ast.AnnAssign) and "ClassVar" not in ast.unparse(statement.annotation)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+    )
 
 
 def main() -> None:
@@ -33,7 +96,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--providers", help="comma-separated providers (default: all of them)")
     parser.add_argument("--profile", choices=PROVIDERS, help="profile one provider's cells instead")
+    parser.add_argument("--failing", action="store_true", help="a failing cell's cost against a passing one's")
     arguments = parser.parse_args()
+    if arguments.failing:
+        failing(arguments.examples)
+        return
     if arguments.profile:
         profiled = [Cell(arguments.profile, feature) for feature in FEATURES]
         print_profile(lambda: [CellRun(harness_adapter, cell).run(arguments.examples, None) for cell in profiled], 1)

@@ -12,9 +12,11 @@ adapter refuses it up front) and two lists of instances, then:
    as pydantic does, or refuse where pydantic does: a looser schema is ``lossy`` only when the
    limits registry lists it (:mod:`._limits`).
 
-A failing example raises :class:`_Failed` so Hypothesis shrinks it; the last one recorded, from
-Hypothesis's final replay, is the smallest it found. The runner then drops models, calls and fields
-that the failure does not need (:meth:`CellRun._reduce`).
+Each failure has a kind (:data:`FAILURES`): an example runs all its calls and raises :class:`_Failed`
+with the worst kind it found. Hypothesis does not shrink it: its shrinker made a failing cell cost many
+times a passing one (hundreds of adapter calls), and it could not keep the kind fixed. The runner reduces
+the failing call itself instead, within a budget of adapter calls, dropping models, calls and fields and
+simplifying values while the call fails with the same kind (:meth:`CellRun._reduce`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -36,13 +38,13 @@ from pydantic import BaseModel
 from harness._toolset import tool_name, wire_arguments
 from harness.conformance._declarations import declaration_problem, stricter_problem
 from harness.conformance._endpoint import MODEL, Endpoint, Exchange
-from harness.conformance._limits import Limit, limits_for
+from harness.conformance._limits import Limit, limits_for, looseness
 from harness.conformance._oracle import difference, dumped, pydantic_reading
-from harness.conformance._results import CellResult, Counterexample
+from harness.conformance._results import FAILURES, CellResult, Counterexample, Failure, Outcome
 from harness.errors import UnsupportedSchemaError
 from harness.providers._base import WireAnswer, WireCall
 from harness.strategies import UnionSchema, instances, union_schemas
-from harness.strategies._reduce import reductions
+from harness.strategies._reduce import reductions, simplifications
 from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
 
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
@@ -107,22 +109,38 @@ class _Attempt:
             return [self.probe]
         return [(self.union.models.index(type(call)), wire_arguments(call)) for call in self.calls]
 
-    def smaller(self) -> Iterator[_Attempt]:
-        """The same call with one model, call or field fewer (see :mod:`harness.strategies._reduce`)."""
-        for union, values in reductions(self.union, self.values()):
-            if self.probe is not None:
-                yield _Attempt(union, self.stream, probe=values[0])
-            else:
-                models = union.models
-                try:
-                    calls = tuple(models[i].model_validate_json(json.dumps(value)) for i, value in values)
-                except ValueError:  # the values no longer fit the smaller models
-                    continue
-                yield _Attempt(union, self.stream, calls=calls)
+    def smaller(self) -> Iterator[tuple[Any, Callable[[], _Attempt | None]]]:
+        """The same call with one model, call or field fewer, or (a round trip) one value simpler, each
+        with its label and built when called: ``None`` when the values no longer fit the models (see
+        :mod:`harness.strategies._reduce`). A probe's value is not simplified: it must stay one the sent
+        schema admits."""
+        for label, reduction in reductions(self.union, self.values()):
+            yield label, functools.partial(self._built, reduction)
+        if self.probe is None:
+            for label, values in simplifications(self.values()):
+                yield label, functools.partial(self._built, functools.partial(_as_is, self.union, values))
+
+    def _built(self, reduction: Callable[[], tuple[UnionSchema, list[tuple[int, Any]]]]) -> _Attempt | None:
+        union, values = reduction()
+        if self.probe is not None:
+            return _Attempt(union, self.stream, probe=values[0])
+        try:
+            calls = tuple(union.models[i].model_validate_json(json.dumps(value)) for i, value in values)
+        except ValueError:  # the values no longer fit the smaller models
+            return None
+        return _Attempt(union, self.stream, calls=calls)
 
 
-#: Rounds of reduction, each dropping one model, call or field: a bound on the time it may take.
-_MAX_REDUCTIONS = 64
+def _as_is(union: UnionSchema, values: list[tuple[int, Any]]) -> tuple[UnionSchema, list[tuple[int, Any]]]:
+    return union, values
+
+
+#: Adapter calls the reduction of a counterexample may make: each try is one call, and a failing cell
+#: should cost no more than twice a passing one.
+_REDUCTION_CALLS = 40
+#: Plain round trips run, after a streamed failure, to say how plain answers alone fare (after the
+#: counterexample itself, replayed plain).
+_PLAIN_CALLS = 2 * CALLS_PER_EXAMPLE
 
 
 class CellRun:
@@ -140,6 +158,10 @@ class CellRun:
         self.refused = 0
         self.refusal: str | None = None
         self.limits: list[Limit] = []
+        #: Values served by the "not looser" check, and draws harness.values could not make (and why).
+        self.probes = 0
+        self.undrawable = 0
+        self.undrawn: str | None = None
         self.failure: Counterexample | None = None
         #: The declarations last found valid, with the instances checked against them (checked once).
         #: The instances are held, so their ids cannot be reused by a later example's.
@@ -148,9 +170,12 @@ class CellRun:
         #: What the adapter is being asked, and what it was asked when the last failure was recorded.
         self._attempt: _Attempt | None = None
         self._failing: _Attempt | None = None
+        #: The first request of the example's last round trip: the declarations the probes draw from.
+        self._sent: Exchange | None = None
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
+        self.failure = self._failing = None  # the worst failure of this example (the final replay's)
         # A union the adapter refuses up front checks nothing: draw another, so a cell where some unions
         # are refused (Gemini and required recursion, say) still runs the round trips asked for.
         for _ in range(UNIONS_PER_EXAMPLE):
@@ -163,17 +188,31 @@ class CellRun:
             return
 
     def _check(self, data: st.DataObject, union: UnionSchema) -> None:
+        """Every call of the example, even after one failed (its worst failure is the one reported)."""
+        self._sent = None
+        failed = False
         for _ in range(LISTS_PER_EXAMPLE):
             calls = data.draw(instances(union, max_size=MAX_CALLS), label="calls")
             # Each list is answered twice: in reverse order too, or (one call) with another single call.
             again = calls[::-1] if len(calls) > 1 else data.draw(instances(union, max_size=1), label="another call")
             for order in (calls, again):
-                sent = self._round_trip(union, order, stream=False)
-                if self.streamed:
-                    self._round_trip(union, order, stream=True)
+                for stream in (False, True) if self.streamed else (False,):
+                    failed |= self._checking(functools.partial(self._round_trip, union, order, stream=stream))
         for _ in range(PROBES_PER_EXAMPLE):
             streamed = self.streamed and data.draw(st.booleans(), label="probe streamed")
-            self._probe(data, union, sent, stream=streamed)
+            failed |= self._checking(functools.partial(self._probe, data, union, stream=streamed))
+        if failed:
+            assert self.failure is not None
+            raise _Failed(self.failure.error)
+
+    @staticmethod
+    def _checking(call: Callable[[], object]) -> bool:
+        """Whether ``call`` failed (:meth:`_fail` has recorded it)."""
+        try:
+            call()
+        except _Failed:
+            return True
+        return False
 
     def _call(self, union: UnionSchema, answer: WireAnswer, *, stream: bool) -> _Call:
         self.endpoint.serve(answer)
@@ -202,38 +241,61 @@ class CellRun:
             raise _Refused
         fail = functools.partial(self._fail, union, result, expected=calls, stream=stream)
         if not result.exchanges:
-            fail("round trip", "the adapter sent no request" + _raised(result.error))
-        first = result.exchanges[0]
+            # Raising before sending, not a declared refusal, is a crash; returning without a request,
+            # the answer can never arrive.
+            fail(
+                "round trip",
+                "crash" if result.error else "loses_data",
+                "the adapter sent no request" + _raised(result.error),
+            )
+        first = self._sent = result.exchanges[0]
+        problems: list[tuple[str, Failure, str]] = []
         # The streamed and the reversed requests declare what the first did: check each declaration and
         # instance set once.
         key = (first.body.get("tools"), {id(call) for call in calls})
         if key != self._checked:
             problem = declaration_problem(self.endpoint.provider, first, union.models, strict=self.cell.strict)
             if problem:
-                fail("declarations", problem)
-            problem = stricter_problem(first, calls)
+                problems.append(("declarations", "rejected", problem))
+            try:
+                problem = stricter_problem(first, calls)
+            except KeyError:  # a model without a tool of its name: the declarations check says so
+                problem = None
             if problem:
-                fail("stricter", problem)
-            self._checked, self._checked_calls = key, calls
+                problems.append(("stricter", "loses_data", problem))
+            if not problems:
+                self._checked, self._checked_calls = key, calls
         if result.error is not None:
-            fail("round trip", "the adapter raised on a valid answer" + _raised(result.error))
-        if len(result.exchanges) > 1:
-            fail("round trip", f"the adapter sent {len(result.exchanges)} requests for one valid answer")
-        problem = difference(calls, result.got)
-        if problem:
-            fail("round trip", problem)
+            problems.append(("round trip", "crash", "the adapter raised on a valid answer" + _raised(result.error)))
+        else:
+            if len(result.exchanges) > 1:
+                requests = f"the adapter sent {len(result.exchanges)} requests for one valid answer"
+                problems.append(("round trip", "crash", requests))
+            problem = difference(calls, result.got)
+            if problem:
+                problems.append(("round trip", "loses_data", problem))
+        if problems:
+            fail(*min(problems, key=lambda problem: FAILURES.index(problem[1])))
         return first
 
-    def _probe(self, data: st.DataObject, union: UnionSchema, sent: Exchange, *, stream: bool) -> None:
+    def _probe(self, data: st.DataObject, union: UnionSchema, *, stream: bool) -> None:
         """Serve a value drawn from the sent schema; the adapter must read it as pydantic does."""
-        assert sent.received is not None
         model = data.draw(st.sampled_from(union.models), label="probed model")
+        sent = self._sent
+        if sent is None or sent.received is None:
+            return  # no request was made: the round trips failed already
         name = tool_name(model)
-        tool = next(t for t in sent.received.tools if t.name == name and t.kind == "function")
+        tool = next((t for t in sent.received.tools if t.name == name and t.kind == "function"), None)
+        if tool is None:
+            return  # no tool of the model's name: the declarations check failed already
         try:
             value = values_for(tool.schema or {}, HypothesisSource(data), dialect=tool.dialect)
-        except UnsatisfiableSchema:
-            return  # the generator cannot draw from this schema: nothing to serve
+        except UnsatisfiableSchema as error:
+            # Nothing to serve: counted, so a cell none of whose values could be drawn does not pass.
+            self.undrawable += 1
+            self.undrawn = self.undrawn or f"{name}: {error}"
+            return
+        self.probes += 1
         self._serve_probe(union, model, value, stream=stream)
 
     def _serve_probe(self, union: UnionSchema, model: type[BaseModel], value: Any, *, stream: bool) -> None:
@@ -247,23 +309,28 @@ class CellRun:
         served = f"{name}({arguments[:300]})"
         if instance is not None:
             if result.error is not None:
-                fail("looser", f"pydantic accepts {served} but the adapter raised" + _raised(result.error))
+                fail("looser", "crash", f"pydantic accepts {served} but the adapter raised" + _raised(result.error))
             problem = difference([instance], result.got)
             if problem:
-                fail("looser", f"for {served}, which pydantic accepts: {problem}")
+                fail("looser", "loses_data", f"for {served}, which pydantic accepts: {problem}")
             return
         if result.error is None:
             fail(
                 "looser",
+                "loses_data",
                 f"the sent schema admits {served}, which pydantic rejects ({', '.join(errors)}), "
                 "and the adapter returned it instead of raising",
             )
         limits = limits_for(self.cell.provider, errors)
         if limits is None:
+            # The adapter raised, as pydantic does: a retry at run time, not a loss.
+            why = _looseness(result, name, value, errors)
             fail(
                 "looser",
+                "looser",
                 f"the sent schema is looser than the model: it admits {served}, which pydantic rejects "
-                f"({', '.join(errors)}), and the limits registry lists no such limit for {self.cell.provider}",
+                f"({', '.join(errors)}), and the limits registry lists no such limit for {self.cell.provider}"
+                + (f"; {why}" if why else ""),
             )
         self.limits.extend(limit for limit in limits or () if limit not in self.limits)
 
@@ -272,11 +339,15 @@ class CellRun:
         union: UnionSchema,
         result: _Call,
         check: str,
+        kind: Failure,
         error: str,
         *,
         expected: Sequence[BaseModel],
         stream: bool,
     ) -> None:
+        """Record the failure, unless the example found a worse one already, and stop this call."""
+        if self.failure is not None and FAILURES.index(self.failure.kind) <= FAILURES.index(kind):
+            raise _Failed(error)
         first = result.exchanges[0] if result.exchanges else None
         got = result.got if result.error is None and isinstance(result.got, (list, tuple)) else None
         self.failure = Counterexample(
@@ -288,6 +359,7 @@ class CellRun:
             error=error,
             stream=stream,
             check=check,
+            kind=kind,
         )
         self._failing = self._attempt
         raise _Failed(error)
@@ -299,13 +371,14 @@ class CellRun:
         # the draws depend on state outside them, which Hypothesis rejects as flaky.
         test = given(st.data())(self.example)
         # Hypothesis's own ci profile (derandomized, no database, no deadline), with our example count.
+        # No shrink phase: the runner reduces the failing call itself (see the module's docstring).
         test = settings(
             settings.get_profile("ci"),
             max_examples=max(1, math.ceil(examples / CALLS_PER_EXAMPLE)),
             derandomize=seed is None,
             database=None,
             deadline=None,
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            phases=(Phase.explicit, Phase.generate),
             suppress_health_check=list(HealthCheck),
             report_multiple_bugs=False,
             verbosity=Verbosity.quiet,
@@ -320,37 +393,61 @@ class CellRun:
                 raise
         if self.failure is not None:
             self._reduce()
-        result = self._result(time.perf_counter() - started)
+        result = self._result()
         if result.counterexample is not None and result.counterexample.stream and self.streamed:
-            # A streaming slip would hide everything else: say how plain answers alone fare.
-            plain = CellRun(self.adapter, self.cell, streamed=False).run(examples, seed)
-            result.plain_outcome = plain.outcome
-            result.reason = f"streamed answers fail; plain answers alone: {plain.outcome}" + (
-                f" ({plain.counterexample.error})" if plain.counterexample and plain.counterexample.error else ""
-            )
+            self._plain(result, examples, seed)
+        result.seconds = round(time.perf_counter() - started, 3)
         return result
 
+    def _plain(self, result: CellResult, examples: int, seed: int | None) -> None:
+        """A streaming slip would hide everything else: say how plain answers alone fare. The counterexample
+        is replayed plain first; only if it passes so are a few plain examples run (not the whole cell)."""
+        plain = CellRun(self.adapter, self.cell, streamed=False)
+        assert self._failing is not None
+        found = plain._fails_again(replace(self._failing, stream=False), None)
+        outcome: Outcome
+        if found is not None:
+            outcome, error = "fail", found.error
+        else:
+            again = plain.run(min(examples, _PLAIN_CALLS), seed)
+            outcome, error = again.outcome, again.counterexample.error if again.counterexample else None
+        result.plain_outcome = outcome
+        result.reason = f"streamed answers fail; plain answers alone: {outcome}" + (f" ({error})" if error else "")
+
     def _reduce(self) -> None:
-        """Make Hypothesis's counterexample smaller still: drop models, calls and fields while the adapter
-        fails the same check (see :mod:`harness.strategies._reduce`). Its calls count for nothing in the
-        cell's result: not as round trips, refusals or limits met."""
+        """Make the counterexample smaller: drop models, calls and fields and simplify values while the
+        adapter fails with the same kind (see :mod:`harness.strategies._reduce`), trying each reduction
+        once (one that did not fail again is not tried after a later one did), within
+        :data:`_REDUCTION_CALLS` adapter calls. Its calls count for nothing in the cell's result: not as
+        round trips, refusals, probes or limits met."""
         failing, best = self._failing, self.failure
         if failing is None or best is None:
             return
         counts = self.round_trips, self.refused, self.refusal, list(self.limits)
-        for _ in range(_MAX_REDUCTIONS):
-            for candidate in failing.smaller():
-                found = self._fails_again(candidate, best.check)
+        tried: set[Any] = set()
+        calls = 0
+        progress = True
+        while progress and calls < _REDUCTION_CALLS:
+            progress = False
+            for label, build in failing.smaller():
+                if label in tried:
+                    continue
+                tried.add(label)
+                candidate = build()
+                if candidate is None:
+                    continue
+                calls += 1
+                found = self._fails_again(candidate, best.kind)
                 if found is not None:
-                    failing, best = candidate, found
+                    failing, best, progress = candidate, found, True
                     break
-            else:
-                break
+                if calls >= _REDUCTION_CALLS:
+                    break
         self.failure, self._failing = best, failing
         self.round_trips, self.refused, self.refusal, self.limits = counts
 
-    def _fails_again(self, attempt: _Attempt, check: str) -> Counterexample | None:
-        """The counterexample when ``attempt`` fails ``check`` again, else ``None``."""
+    def _fails_again(self, attempt: _Attempt, kind: Failure | None) -> Counterexample | None:
+        """The counterexample when ``attempt`` fails again with ``kind`` (``None``: any), else ``None``."""
         self._checked = None
         self.failure = None
         try:
@@ -360,26 +457,46 @@ class CellRun:
             else:
                 self._round_trip(attempt.union, list(attempt.calls), stream=attempt.stream)
         except _Failed:
-            return self.failure if self.failure is not None and self.failure.check == check else None
+            found = self.failure
+            return found if found is not None and kind in (None, found.kind) else None
         except _Refused:
             return None
         return None
 
-    def _result(self, seconds: float) -> CellResult:
+    def _result(self) -> CellResult:
         cell = self.cell
         result = CellResult(cell.provider, cell.feature, self.round_trips, "pass", refused=self.refused)
-        result.seconds = round(seconds, 3)
+        result.probes, result.undrawable = self.probes, self.undrawable
         if self.failure is not None:
             result.outcome, result.counterexample = "fail", self.failure
+            result.failure = self.failure.kind
         elif self.checked == 0 and self.refused:
             result.outcome, result.reason = "unsupported", self.refusal
+        elif self.undrawable and not self.probes:
+            # The round trips passed, but "not looser" never ran: a pass would claim what was not checked.
+            result.outcome = "unsupported"
+            result.reason = (
+                f"not measured: harness.values could draw no value from the schema sent ({self.undrawable} "
+                f"tries; {self.undrawn}), so the not-looser check never ran"
+            )
         elif self.limits:
             result.outcome = "lossy"
             result.reason = "; ".join(limit.reason for limit in self.limits)
-            result.source = " ; ".join(dict.fromkeys(limit.source for limit in self.limits))
+            result.sources = list(
+                dict.fromkeys(source for limit in self.limits for source in getattr(limit, "sources", (limit.source,)))
+            )
+            result.source = " ; ".join(result.sources)
         elif self.refused:
             result.reason = f"{self.refused} of {self.refused + self.checked} unions refused: {self.refusal}"
         return result
+
+
+def _looseness(result: _Call, name: str, value: Any, errors: Sequence[str]) -> str:
+    """What in the schema sent for ``name`` let ``value`` through (see :func:`._limits.looseness`)."""
+    received = result.exchanges[0].received if result.exchanges else None
+    tools = received.tools if received is not None else ()
+    tool = next((t for t in tools if t.name == name and t.kind == "function"), None)
+    return looseness(tool.schema or {}, value, errors, dialect=tool.dialect) if tool is not None else ""
 
 
 def _raised(error: BaseException | None) -> str:

@@ -6,11 +6,28 @@ data as Markdown and HTML.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Outcome = Literal["pass", "lossy", "unsupported", "fail"]
 OUTCOMES: tuple[Outcome, ...] = ("pass", "lossy", "unsupported", "fail")
+
+Failure = Literal["loses_data", "rejected", "crash", "looser"]
+#: What a failing cell found, worst first: a value that cannot arrive (or arrives changed); a declaration
+#: the provider refuses; the adapter raising where it should have answered; a schema looser than the model
+#: whose extra values the adapter refuses on the way back (a retry at run time, not a loss).
+FAILURES: tuple[Failure, ...] = ("loses_data", "rejected", "crash", "looser")
+
+
+def worst(kinds: list[Failure]) -> Failure:
+    """The worst of ``kinds`` in the order of :data:`FAILURES`."""
+    return min(kinds, key=FAILURES.index)
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the keys ``cls`` does not know: a report written by a newer harness still loads."""
+    names = {f.name for f in fields(cls)}
+    return {key: value for key, value in data.items() if key in names}
 
 
 @dataclass
@@ -33,6 +50,12 @@ class Counterexample:
     stream: bool
     #: Which check failed: ``"declarations"``, ``"stricter"``, ``"looser"`` or ``"round trip"``.
     check: str = "round trip"
+    #: What kind of failure it is (one of :data:`FAILURES`).
+    kind: Failure = "loses_data"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Counterexample:
+        return cls(**_known(cls, data))
 
 
 @dataclass
@@ -45,23 +68,32 @@ class CellResult:
     counterexample: Counterexample | None = None
     #: For ``lossy`` and ``unsupported``: why, from the limits registry or the adapter's refusal.
     reason: str | None = None
-    #: Where the reason is documented (a link or a recorded API answer), for ``lossy`` cells.
+    #: Where the reason is documented, for ``lossy`` cells: :attr:`sources` joined by `` ; `` (for readers
+    #: of report.json written before ``sources``).
     source: str | None = None
+    #: Each place the reason is documented (a URL, or a note such as a recorded API answer), in order.
+    sources: list[str] = field(default_factory=list)
     #: Unions the adapter refused up front (``UnsupportedSchemaError``).
     refused: int = 0
     seconds: float = 0.0
     adapter: str = "harness"
     #: For a cell that fails on a streamed answer: its outcome over plain answers alone.
     plain_outcome: Outcome | None = None
+    #: The failure kind of a ``fail`` cell (one of :data:`FAILURES`), ``None`` for every other outcome.
+    failure: Failure | None = None
+    #: Values drawn from the sent schema and served (the "not looser" check), and draws that
+    #: :mod:`harness.values` could not make from it (``UnsatisfiableSchema``): nothing served.
+    probes: int = 0
+    undrawable: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CellResult:
-        data = dict(data)
+        data = _known(cls, data)
         example = data.pop("counterexample", None)
-        return cls(**data, counterexample=Counterexample(**example) if example else None)
+        return cls(**data, counterexample=Counterexample.from_json(example) if example else None)
 
 
 @dataclass
@@ -81,10 +113,14 @@ class Report:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Report:
-        data = dict(data)
+        data = _known(cls, data)
         results = [CellResult.from_json(item) for item in data.pop("results")]
         return cls(results=results, **data)
 
     @property
     def failed(self) -> list[CellResult]:
         return [result for result in self.results if result.outcome == "fail"]
+
+    def failing(self, kinds: tuple[Failure, ...] | list[Failure] = FAILURES) -> list[CellResult]:
+        """The failing cells whose kind is one of ``kinds``."""
+        return [result for result in self.failed if result.failure in kinds or result.failure is None]

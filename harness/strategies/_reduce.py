@@ -5,12 +5,19 @@ apart in those choices: dropping a field from a model shifts every value drawn a
 counterexample can keep fields that play no part in the failure. These reductions work on the failing
 example itself instead: each drops one model, one value or one field (with its key in the values), and
 the caller keeps the first that still fails the same way, until none does (as delta debugging does).
+
+Each reduction comes with a label naming what it drops (``("field", "A", "b")``) and is built only when
+asked for: building a union costs a millisecond per model, and a caller that remembers which labels
+failed to reproduce need not try (or build) them again after another reduction succeeded.
+:func:`simplifications` then makes the values themselves simpler, one leaf at a time.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+import functools
+import json
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 from harness.strategies._core import UnionSchema, _build
@@ -28,39 +35,104 @@ from harness.strategies._models import (
 
 #: One value: the index of its model in the union, and its JSON (a tool call's arguments).
 Value = tuple[int, Any]
+#: A smaller (union, values), built when called.
+Reduction = Callable[[], tuple[UnionSchema, list[Value]]]
 
 
-def reductions(union: UnionSchema, values: Sequence[Value]) -> Iterator[tuple[UnionSchema, list[Value]]]:
-    """Each smaller (union, values): a model no value uses dropped, then one value, then one field
-    (nested models' too), then one member of a discriminated union. Values keep their order."""
+def reductions(union: UnionSchema, values: Sequence[Value]) -> Iterator[tuple[Hashable, Reduction]]:
+    """Each smaller (union, values) with its label, cheapest to try and biggest first: every model no value
+    uses dropped at once, then one such model, then one value, then one field (nested models' too), then
+    one member of a discriminated union. Values keep their order."""
     specs = list(union._specs)
-    used = {index for index, _ in values}
+    used = sorted({index for index, _ in values})
+    if 1 < len(used) + 1 < len(specs):  # several unused models: drop them all in one try
+        kept = [(used.index(i), value) for i, value in values]
+        yield ("models", tuple(s.name for s in specs)), lambda: (_union(union, [specs[i] for i in used]), kept)
     for index in range(len(specs)):
         if index not in used and len(specs) > 1:
             shifted = [(i - (i > index), value) for i, value in values]
-            yield _union(union, specs[:index] + specs[index + 1 :]), shifted
+            yield ("model", specs[index].name), functools.partial(_dropped, union, specs, index, shifted)
     if len(values) > 1:
         for position in range(len(values)):
-            yield union, [*values[:position], *values[position + 1 :]]
+            rest = [*values[:position], *values[position + 1 :]]
+            yield ("value", position, _key(values[position])), functools.partial(lambda rest: (union, rest), rest)
     for model in walk(specs):
         if not isinstance(model, ModelSpec):
             continue
         for field in model.fields:
-            if _is_tag(model, field, specs):
-                continue
-            smaller = dataclasses.replace(model, fields=tuple(f for f in model.fields if f is not field))
-            pruned = [(i, _without(specs[i], value, model, field)) for i, value in values]
-            yield _union(union, [_replaced(spec, model, smaller) for spec in specs]), pruned
+            if not _is_tag(model, field, specs):
+                yield ("field", model.name, field.name), functools.partial(_field_dropped, union, values, model, field)
     for model in walk(specs):
         if isinstance(model, ModelSpec):
             for field in model.fields:
                 if isinstance(field.type, DiscriminatedType) and len(field.type.members) > 1:
                     for member in field.type.members:
-                        rest = tuple(m for m in field.type.members if m is not member)
-                        narrower = dataclasses.replace(field, type=dataclasses.replace(field.type, members=rest))
-                        fields = tuple(narrower if f is field else f for f in model.fields)
-                        smaller = dataclasses.replace(model, fields=fields)
-                        yield _union(union, [_replaced(spec, model, smaller) for spec in specs]), list(values)
+                        label = ("member", model.name, field.name, member.name)
+                        yield label, functools.partial(_member_dropped, union, values, model, field, member)
+
+
+def simplifications(values: Sequence[Value]) -> Iterator[tuple[Hashable, list[Value]]]:
+    """``values`` with one leaf made simpler, with a label: a string emptied or halved, a number zeroed, a
+    list or a free-form object emptied, ``true`` made ``false``. Hypothesis would shrink the values too;
+    the caller checks each against its model (a simpler value may not fit it)."""
+    for position, (index, value) in enumerate(values):
+        for path, simpler in _simpler(value):
+            changed = [*values[:position], (index, simpler), *values[position + 1 :]]
+            yield ("leaf", position, path, _key((index, simpler))), changed
+
+
+def _simpler(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, the whole value with the leaf at ``path`` simpler), outermost first."""
+    for simpler in _simpler_leaf(value):
+        yield path, simpler
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        for inner, simpler in _simpler(item, (*path, key)):
+            copy = dict(value) if isinstance(value, dict) else list(value)
+            copy[key] = simpler
+            yield inner, copy
+
+
+def _simpler_leaf(value: Any) -> list[Any]:
+    if isinstance(value, bool):
+        return [False] if value else []
+    if isinstance(value, str):
+        half = len(value) // 2
+        return [""] + ([value[:half], value[half:]] if half else []) if value else []
+    if isinstance(value, (int, float)):
+        return [0] if value else []
+    if isinstance(value, list) and value:
+        return [[]]
+    return []
+
+
+def _key(value: Value) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _dropped(
+    union: UnionSchema, specs: list[ModelSpec], index: int, values: list[Value]
+) -> tuple[UnionSchema, list[Value]]:
+    return _union(union, specs[:index] + specs[index + 1 :]), values
+
+
+def _field_dropped(
+    union: UnionSchema, values: Sequence[Value], model: ModelSpec, field: FieldSpec
+) -> tuple[UnionSchema, list[Value]]:
+    specs = union._specs
+    smaller = dataclasses.replace(model, fields=tuple(f for f in model.fields if f is not field))
+    pruned = [(i, _without(specs[i], value, model, field)) for i, value in values]
+    return _union(union, [_replaced(spec, model, smaller) for spec in specs]), pruned
+
+
+def _member_dropped(
+    union: UnionSchema, values: Sequence[Value], model: ModelSpec, field: FieldSpec, member: ModelSpec
+) -> tuple[UnionSchema, list[Value]]:
+    assert isinstance(field.type, DiscriminatedType)
+    rest = tuple(m for m in field.type.members if m is not member)
+    narrower = dataclasses.replace(field, type=dataclasses.replace(field.type, members=rest))
+    smaller = dataclasses.replace(model, fields=tuple(narrower if f is field else f for f in model.fields))
+    return _union(union, [_replaced(spec, model, smaller) for spec in union._specs]), list(values)
 
 
 def _union(union: UnionSchema, specs: Sequence[ModelSpec]) -> UnionSchema:
