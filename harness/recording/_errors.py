@@ -79,3 +79,20 @@ class UnplayedInteractionsError(CassetteError):
             "Record the cassette again (pytest --record-mode=rewrite), or allow it for this test with "
             "@pytest.mark.providers(..., allow_unplayed=True) or everywhere with harness_allow_unplayed = true."
         )
+
+
+class CassetteFormatError(HarnessError, ValueError):
+    """A cassette file that cannot be read: names the file (when known), the line and the problem."""
+
+    def __init__(self, problem: str, *, line: int | None = None, path: str | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        self.path = path
+        where = path or "cassette"
+        if line is not None:
+            where += f":{line}"
+        super().__init__(f"{where}: {problem}")
+
+    def at(self, path: str) -> CassetteFormatError:
+        """The same error, naming ``path``."""
+        return CassetteFormatError(self.problem, line=self.line, path=path)

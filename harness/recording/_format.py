@@ -23,51 +23,11 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from harness.errors import HarnessError
+from harness.recording._errors import CassetteFormatError
+from harness.recording._yaml import MAX_DEPTH, Place, dump_yaml, kind, load_document, load_yaml, short
 
 FORMAT_VERSION = 1
 _HEADER = "# harness cassette: recorded provider answers. Regenerate with --record-mode; edit with care.\n"
-
-try:  # libyaml when present: several times faster on large cassettes
-    _Loader: Any = yaml.CSafeLoader
-    _BaseDumper: Any = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - pure-Python PyYAML
-    _Loader = yaml.SafeLoader
-    _BaseDumper = yaml.SafeDumper
-
-
-class CassetteFormatError(HarnessError, ValueError):
-    """A cassette file that cannot be read: names the file (when known), the line and the problem."""
-
-    def __init__(self, problem: str, *, line: int | None = None, path: str | None = None) -> None:
-        self.problem = problem
-        self.line = line
-        self.path = path
-        where = path or "cassette"
-        if line is not None:
-            where += f":{line}"
-        super().__init__(f"{where}: {problem}")
-
-    def at(self, path: str) -> CassetteFormatError:
-        """The same error, naming ``path``."""
-        return CassetteFormatError(self.problem, line=self.line, path=path)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # a value written twice is written out twice: the loader refuses aliases
-
-
-def _represent_str(dumper: Any, text: str) -> Any:
-    # Multi-line text (SSE events, long prompts) as literal blocks: readable, and diffs line by line.
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
 
 # --- bodies -------------------------------------------------------------------------------------
 
@@ -87,12 +47,33 @@ def body_to_file(raw: str | bytes | None, *, events: list[str] | None = None) ->
     else:
         text = raw
     try:
-        return {"json": json.loads(text)}
-    except ValueError:
+        value = json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError):
         return {"text": text}
+    # What the loader would refuse is kept as the text it is: NaN and infinities, nesting past its bound.
+    return {"json": value} if _depth(value) <= _BODY_DEPTH else {"text": text}
 
 
-def body_from_file(body: Any, at: _Place) -> tuple[bytes | None, list[str] | None]:
+#: How deep a ``json:`` body may nest: the loader's bound, less the levels above a body in the file.
+_BODY_DEPTH = MAX_DEPTH - 8
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def body_from_file(body: Any, at: Place) -> tuple[bytes | None, list[str] | None]:
     """A body's form in the file -> (bytes, SSE events or None)."""
     if body is None:
         return None, None
@@ -116,11 +97,11 @@ def body_from_file(body: Any, at: _Place) -> tuple[bytes | None, list[str] | Non
         except ValueError as exc:
             raise at.fault(f"not base64 ({exc})") from None
     if kind in ("text", "base64"):
-        raise at.fault(f"expected text, got {_kind(value)}")
+        raise at.fault(f"expected text, got {kind(value)}")
     raise at.fault(f"unknown body form {kind!r} (json, sse, text or base64)")
 
 
-def _check_json(value: Any, at: _Place) -> None:
+def _check_json(value: Any, at: Place) -> None:
     """What JSON can say: bytes (``!!binary``) and NaN or infinity cannot be sent back as JSON."""
     if isinstance(value, dict):
         for key, item in value.items():
@@ -175,19 +156,14 @@ def serialize(data: dict[str, Any]) -> str:
     return _HEADER + dump_yaml(document)
 
 
-def dump_yaml(document: Any) -> str:
-    text: str = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
-    return text
-
-
 def deserialize(text: str) -> dict[str, Any]:
     """The file's text -> vcrpy's cassette dict; a broken file raises :class:`CassetteFormatError`.
 
     Every part replay reads is checked here, at load, and named with its line: nothing in the file
     can fail later as a ``KeyError`` in matching or an httpx2 error at replay.
     """
-    document, lines = _load(text)
-    root = _Place(lines)
+    document, lines = load_document(text)
+    root = Place(lines)
     if not isinstance(document, dict) or "interactions" not in document:
         raise CassetteFormatError(
             "not a cassette: expected a mapping with 'version' and 'interactions'", line=root.line or 1
@@ -198,10 +174,10 @@ def deserialize(text: str) -> dict[str, Any]:
         )
     items = document["interactions"]
     if not isinstance(items, list):
-        raise root.at("interactions").fault(f"expected a list of interactions, got {_kind(items)}")
+        raise root.at("interactions").fault(f"expected a list of interactions, got {kind(items)}")
     metadata = document.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        raise root.at("metadata").fault(f"expected a mapping, got {_kind(metadata)}")
+        raise root.at("metadata").fault(f"expected a mapping, got {kind(metadata)}")
     place = root.at("interactions")
     data: dict[str, Any] = {
         "version": 1,
@@ -212,137 +188,6 @@ def deserialize(text: str) -> dict[str, Any]:
     return data
 
 
-def load_yaml(text: str) -> Any:
-    """A document another tool wrote (see :func:`_load`): ``!!binary`` gives bytes, an alias a shared value.
-
-    Sharing costs nothing to load; what reads the values must bound what writing them out costs.
-    """
-    return _load(text, foreign=True)[0]
-
-
-# --- reading YAML with bounded work and every node's line ------------------------------------------
-
-#: Deeper than any recorded answer or request nests; bounds the recursion that builds and checks values.
-MAX_DEPTH = 200
-_TAG = "tag:yaml.org,2002:"
-_SCALAR_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float", "str"))
-_Path = tuple[str | int, ...]
-
-
-def _load(text: str, *, foreign: bool = False) -> tuple[Any, dict[_Path, int]]:
-    """The document in ``text`` and the 1-based line of each of its nodes, by path.
-
-    Values are built from the composed nodes, not by PyYAML's constructor: a cassette holds JSON's
-    values (in a ``foreign`` file, ``!!binary`` bytes too); a date, a set, a merge key, a tag of
-    another kind, a duplicate key or a key that is not text is a fault. In a harness cassette an
-    alias is a fault as well: the writer never makes one, and nested aliases expand a 2 KB file
-    into a billion values.
-    """
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: it knows the position only
-            line = text.count("\n", 0, exc.position) + 1
-        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-        raise CassetteFormatError(f"invalid YAML: {problem}", line=line) from None
-    lines: dict[_Path, int] = {}
-    if node is None:
-        return None, lines
-    return _Builder(text, lines, foreign).value(node, (), 0), lines
-
-
-class _Builder:
-    def __init__(self, text: str, lines: dict[_Path, int], foreign: bool) -> None:
-        self.text, self.lines, self.foreign = text, lines, foreign
-        self.built: dict[int, Any] = {}  # by node: an alias is the node of its anchor
-        self.constructor = yaml.constructor.SafeConstructor()
-
-    def value(self, node: Any, path: _Path, depth: int) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        where = _Place(self.lines, path)
-        if id(node) in self.built:
-            if self.foreign:
-                return self.built[id(node)]
-            raise CassetteFormatError("a cassette has no YAML aliases (*name): write the value out", line=self._alias())
-        if depth > MAX_DEPTH:  # an alias to an anchor around it, too
-            raise where.fault(f"nested more than {MAX_DEPTH} levels deep")
-        value = self.build(node, path, where, depth)
-        self.built[id(node)] = value
-        return value
-
-    def build(self, node: Any, path: _Path, where: _Place, depth: int) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, where)
-        if isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
-            return [self.value(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode) and node.tag == _TAG + "map":
-            mapping: dict[str, Any] = {}
-            for key, item in node.value:
-                line = key.start_mark.line + 1
-                if not isinstance(key, yaml.ScalarNode) or key.tag != _TAG + "str":
-                    raise CassetteFormatError(f"{where}: a key is text, not {key.tag.removeprefix(_TAG)}", line=line)
-                if key.value in mapping:
-                    raise CassetteFormatError(f"{where}: {key.value!r} appears twice", line=line)
-                self.lines[(*path, key.value)] = line
-                mapping[key.value] = self.value(item, (*path, key.value), depth + 1)
-            return mapping
-        raise where.fault(f"YAML tag {node.tag.removeprefix(_TAG)!r} is not a cassette value (JSON's, or text)")
-
-    def scalar(self, node: Any, where: _Place) -> Any:
-        if node.tag == _TAG + "str":
-            return node.value
-        if node.tag not in _SCALAR_TAGS and not (self.foreign and node.tag == _TAG + "binary"):
-            hint = "; quote it to keep it as text" if node.tag == _TAG + "timestamp" else ""
-            raise where.fault(f"{node.value!r} is a YAML {node.tag.removeprefix(_TAG)}, not a cassette value{hint}")
-        try:
-            return self.constructor.yaml_constructors[node.tag](self.constructor, node)
-        except (ValueError, KeyError, IndexError, yaml.YAMLError):  # an explicit tag on text it cannot be: !!int abc
-            raise where.fault(f"{node.value!r} is not a YAML {node.tag.removeprefix(_TAG)}") from None
-
-    def _alias(self) -> int | None:
-        """The line of the first alias (the composed node only knows its anchor's)."""
-        for event in yaml.parse(self.text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
-                return int(event.start_mark.line) + 1
-        return None  # pragma: no cover - a shared node comes from an alias
-
-
-class _Place:
-    """A node of the file: its path, for messages, and its line."""
-
-    def __init__(self, lines: dict[_Path, int], path: _Path = ()) -> None:
-        self.lines, self.path = lines, path
-
-    def at(self, step: str | int) -> _Place:
-        return _Place(self.lines, (*self.path, step))
-
-    @property
-    def line(self) -> int | None:
-        """The node's line, or its nearest ancestor's (a missing key is the mapping's fault)."""
-        for end in range(len(self.path), -1, -1):
-            if self.path[:end] in self.lines:
-                return self.lines[self.path[:end]]
-        return None
-
-    def fault(self, problem: str) -> CassetteFormatError:
-        return CassetteFormatError(f"{self}: {problem}" if self.path else problem, line=self.line)
-
-    def __str__(self) -> str:
-        steps = [f"[{s}]" if isinstance(s, int) else f".{s}" for s in self.path]
-        return "".join(steps).removeprefix(".")
-
-
-def _kind(value: Any) -> str:
-    return "nothing" if value is None else f"{type(value).__name__} {_short(value)}"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 # --- an interaction, checked ----------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -351,16 +196,16 @@ _COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")  # gzip, zstd: what a body stor
 
 def _interaction_from_file(interaction: Any, where: str) -> dict[str, Any]:
     """An interaction as the file has it -> vcrpy's form; ``where`` names it in errors (without lines)."""
-    return _read_interaction(interaction, _Place({}, (where,)))
+    return _read_interaction(interaction, Place({}, (where,)))
 
 
-def _read_interaction(interaction: Any, at: _Place) -> dict[str, Any]:
+def _read_interaction(interaction: Any, at: Place) -> dict[str, Any]:
     request = _mapping(_field(_mapping(interaction, at), "request", at), at.at("request"))
     response = _mapping(_field(interaction, "response", at), at.at("response"))
     at_request, at_response = at.at("request"), at.at("response")
     method = _field(request, "method", at_request)
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
-        raise at_request.at("method").fault(f"expected an HTTP method such as POST, got {_kind(method)}")
+        raise at_request.at("method").fault(f"expected an HTTP method such as POST, got {kind(method)}")
     uri = _field(request, "uri", at_request)
     _check_url(uri, at_request.at("uri"))
     status = _status(_field(response, "status", at_response), at_response.at("status"))
@@ -376,19 +221,19 @@ def _read_interaction(interaction: Any, at: _Place) -> dict[str, Any]:
     }
 
 
-def _field(mapping: Any, key: str, at: _Place) -> Any:
+def _field(mapping: Any, key: str, at: Place) -> Any:
     if key not in mapping:
         raise at.fault(f"missing {key!r} (an interaction has request.method, request.uri, response.status)")
     return mapping[key]
 
 
-def _mapping(value: Any, at: _Place) -> dict[str, Any]:
+def _mapping(value: Any, at: Place) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise at.fault(f"expected a mapping, got {_kind(value)}")
+        raise at.fault(f"expected a mapping, got {kind(value)}")
     return value
 
 
-def _check_url(uri: Any, at: _Place) -> None:
+def _check_url(uri: Any, at: Place) -> None:
     problem = None if isinstance(uri, str) else "not text"
     if problem is None:
         try:
@@ -400,22 +245,22 @@ def _check_url(uri: Any, at: _Place) -> None:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 problem = "expected http(s)://host/path"
     if problem is not None:
-        raise at.fault(f"not a URL ({problem}): {_short(uri)}")
+        raise at.fault(f"not a URL ({problem}): {short(uri)}")
 
 
-def _status(value: Any, at: _Place) -> dict[str, Any]:
+def _status(value: Any, at: Place) -> dict[str, Any]:
     status = _mapping(value, at)
     code = status.get("code")
-    if type(code) is not int or not 100 <= code <= 599:
-        problem = f"{at}: expected {{code: <int>, message: <text>}}, code from 100 to 599; got {_kind(code)}"
+    if type(code) is not int or not 100 <= code <= 999:  # any three digits, as HTTP's grammar has them
+        problem = f"{at}: expected {{code: <int>, message: <text>}}, code from 100 to 999; got {kind(code)}"
         raise CassetteFormatError(problem, line=at.at("code").line)
     message = status.get("message")
     if message is not None and not isinstance(message, str):
-        raise at.at("message").fault(f"expected the reason as text, got {_kind(message)}")
+        raise at.at("message").fault(f"expected the reason as text, got {kind(message)}")
     return status
 
 
-def _headers(part: dict[str, Any], at: _Place) -> dict[str, list[str]]:
+def _headers(part: dict[str, Any], at: Place) -> dict[str, list[str]]:
     """Names and values httpx2 can send: a name is an HTTP token, a value ASCII text without line breaks."""
     at = at.at("headers")
     headers = part.get("headers") or {}
@@ -431,12 +276,12 @@ def _headers(part: dict[str, Any], at: _Place) -> dict[str, list[str]]:
         for i, item in enumerate(values):
             if not isinstance(item, str) or not item.isascii() or any(c in item for c in "\r\n\0"):
                 place = at.at(name).at(i) if isinstance(value, list) else at.at(name)
-                raise place.fault(f"a header value is ASCII text on one line, got {_kind(item)}")
+                raise place.fault(f"a header value is ASCII text on one line, got {kind(item)}")
         checked[name] = values
     return checked
 
 
-def _response_body(body: Any, headers: dict[str, list[str]], at: _Place) -> tuple[bytes | None, list[str] | None]:
+def _response_body(body: Any, headers: dict[str, list[str]], at: Place) -> tuple[bytes | None, list[str] | None]:
     """The body, checked against its headers: what replay sends must be what the client read."""
     raw, events = body_from_file(body, at)
     form = next(iter(body)) if isinstance(body, dict) else None
@@ -462,19 +307,14 @@ def _header(headers: dict[str, list[str]], name: str) -> list[str]:
     return [value for key, values in headers.items() if key.lower() == name for value in values]
 
 
-def _line_of(text: str, path: list[str | int]) -> int | None:
-    """The 1-based line where the node at ``path`` starts, found by composing the YAML again."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return None
-    for step in path:
-        if node is None:
-            return None
-        if isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-        else:
-            node = None
-    return None if node is None else int(node.start_mark.line) + 1
+__all__ = [
+    "FORMAT_VERSION",
+    "CassetteFormatError",
+    "body_from_file",
+    "body_to_file",
+    "deserialize",
+    "dump_yaml",
+    "load_yaml",
+    "serialize",
+    "split_events",
+]

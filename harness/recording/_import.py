@@ -28,13 +28,13 @@ from harness.recording._format import (
     FORMAT_VERSION,
     CassetteFormatError,
     _interaction_from_file,
-    _line_of,
     deserialize,
     load_yaml,
     serialize,
     split_events,
 )
 from harness.recording._redact import redact_document, secret_values
+from harness.recording._yaml import line_of
 
 _HARNESS_BODY_FORMS = frozenset({"json", "sse", "text", "base64"})
 #: YAML aliases may make a file this many times its length written out, plus the allowance (characters).
@@ -84,7 +84,7 @@ def _loadable(converted: str, source: str) -> str:
         deserialize(converted)
     except CassetteFormatError as error:
         index = re.match(r"interactions\[(\d+)\]", error.problem)
-        line = _line_of(source, ["interactions", int(index.group(1))]) if index else None
+        line = line_of(source, ["interactions", int(index.group(1))]) if index else None
         raise CassetteFormatError(f"{error.problem} (converted, the cassette would not load)", line=line) from None
     return converted
 
@@ -96,18 +96,18 @@ def _read(text: str, *, json_file: bool) -> dict[str, Any]:
         raise CassetteFormatError(_EXPECTED)
     metadata = document.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        raise CassetteFormatError("metadata: expected a mapping", line=_line_of(text, ["metadata"]))
+        raise CassetteFormatError("metadata: expected a mapping", line=line_of(text, ["metadata"]))
     harness = _is_harness(document["interactions"])
     if harness and document.get("version") != FORMAT_VERSION:
         problem = f"cassette format version {document.get('version')!r}; this harness reads version {FORMAT_VERSION}"
-        raise CassetteFormatError(problem, line=_line_of(text, ["version"]))
+        raise CassetteFormatError(problem, line=line_of(text, ["version"]))
     interactions = []
     for i, item in enumerate(document["interactions"]):
         where = f"interactions[{i}]"
         try:
             interactions.append(_interaction(_from_harness(item, where) if harness else item, where))
         except CassetteFormatError as error:
-            raise CassetteFormatError(error.problem, line=_line_of(text, ["interactions", i])) from None
+            raise CassetteFormatError(error.problem, line=line_of(text, ["interactions", i])) from None
     data: dict[str, Any] = {"version": 1, "interactions": interactions}
     if metadata:
         data["metadata"] = metadata
@@ -191,8 +191,8 @@ def _interaction(item: Any, where: str) -> dict[str, Any]:
     except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range
         raise CassetteFormatError(f"{where}.request.uri: not a URL ({exc})") from None
     code = status.get("code") if isinstance(status, dict) else None
-    if type(code) is not int or not 100 <= code <= 599:
-        raise CassetteFormatError(f"{where}.response.status: expected {{code: <100 to 599>, message: <text>}}")
+    if type(code) is not int or not 100 <= code <= 999:
+        raise CassetteFormatError(f"{where}.response.status: expected {{code: <100 to 999>, message: <text>}}")
     request_headers = _headers(request, f"{where}.request")
     response_headers = _headers(response, f"{where}.response")
     body, events = _response_body(response, response_headers, f"{where}.response")

@@ -74,3 +74,24 @@ def test_a_broken_cassette_names_the_line(broken: str, line: int | str | None, p
     else:
         assert info.value.line is not None
     assert str(info.value.at("c.yaml")).startswith(f"c.yaml:{info.value.line}: ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"x": NaN}', b'{"x": -Infinity}', b"[" * 400 + b"]" * 400],
+    ids=["nan", "infinity", "deep"],
+)
+def test_a_body_the_loader_would_refuse_as_json_is_kept_as_its_text(body: bytes) -> None:
+    """A server may send what JSON forbids (NaN) or nests past the loader's bound: the cassette still loads,
+    and replays the very bytes."""
+    recorded = {"version": 1, "interactions": [interaction(b"{}", {"string": body})]}
+    text = serialize(recorded)
+    assert "text:" in text
+    assert deserialize(text)["interactions"][0]["response"]["body"]["string"] == body
+
+
+def test_a_status_code_beyond_599_loads() -> None:
+    """HTTP's grammar allows any three digits, and a recording with errors kept may hold one."""
+    recorded = {"version": 1, "interactions": [interaction(b"{}", {"string": b"{}"})]}
+    text = serialize(recorded).replace("code: 200", "code: 999")
+    assert deserialize(text)["interactions"][0]["response"]["status"]["code"] == 999
