@@ -259,7 +259,8 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         description=(
             "Run the round-trip property for every (provider, feature) cell against in-memory providers (no keys, "
             "no network) and write report.json, report.md and report.html. Exit status 1 if harness's own adapter "
-            "fails a cell; a third-party --adapter's fails are findings (exit 0) unless --fail-on-fail is given."
+            "fails a cell; a third-party --adapter's fails are findings (exit 0) unless --fail-on names their kind "
+            "(or --fail-on-fail: any kind)."
         ),
     )
     parser.add_argument("--providers", type=_names, help="comma-separated: openai,openai+strict,anthropic,... (all)")
@@ -277,7 +278,13 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         metavar="REPORT_JSON",
         help="add another run's report.json (another adapter's, say) to this report, side by side (repeatable)",
     )
-    parser.add_argument("--fail-on-fail", action="store_true", help="exit 1 on any fail, whatever the adapter")
+    parser.add_argument(
+        "--fail-on",
+        type=_names,
+        metavar="KIND[,KIND...]",
+        help="exit 1 on a fail of these kinds, whatever the adapter: loses_data, rejected, crash, looser",
+    )
+    parser.add_argument("--fail-on-fail", action="store_true", help="exit 1 on any fail (all four kinds)")
     parser.set_defaults(handler=_conformance)
 
 
@@ -292,6 +299,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
     from harness.conformance import PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
+    from harness.conformance._results import FAILURES
     from harness.conformance._run import check_arguments
     from harness.strategies import FEATURES
 
@@ -299,6 +307,9 @@ def _conformance(arguments: argparse.Namespace) -> int:
     providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
     try:  # every usage error before any cell runs; an error after that is the run's own
         check_arguments(providers=providers, features=features, examples=arguments.examples, jobs=jobs)
+        for kind in arguments.fail_on or ():
+            if kind not in FAILURES:
+                raise ValueError(f"--fail-on: unknown kind {kind!r}; expected some of {', '.join(FAILURES)}")
         included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
         if arguments.adapter:
             load_adapter(arguments.adapter)
@@ -325,7 +336,9 @@ def _conformance(arguments: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.close()
-    own_fails = len(report.failed)
+    # harness's own run fails on any kind; a third-party adapter's only on the kinds asked for.
+    kinds = FAILURES if arguments.fail_on_fail or not arguments.adapter else tuple(arguments.fail_on or ())
+    own_fails = len(report.failing(kinds))
     for other in included:
         report.results.extend(other.results)
     paths = write_report(report, arguments.out)
@@ -333,7 +346,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
         print(render_failures(report))  # the smallest counterexamples, pasteable, before the matrix
     print(render_terminal(report, color=sys.stdout.isatty()))
     print(f"HTML report: {paths['html']}  (also {paths['md'].name} and {paths['json'].name} there)")
-    if own_fails and (arguments.fail_on_fail or not arguments.adapter):
+    if own_fails:
         return EXIT_FOUND
     return EXIT_OK
 

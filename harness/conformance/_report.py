@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from harness.conformance._results import OUTCOMES, CellResult, Counterexample, Outcome, Report
+from harness.conformance._results import FAILURES, OUTCOMES, CellResult, Counterexample, Failure, Outcome, Report
 
 SYMBOLS: dict[Outcome, str] = {"pass": "✅", "lossy": "🟡", "unsupported": "⚪", "fail": "❌"}
 #: Fixed-width words for the terminal matrix; ``FAIL`` shouts so it is found without colour.
 TERMINAL_WORDS: dict[Outcome, str] = {"pass": "pass", "lossy": "lossy", "unsupported": "unsup", "fail": "FAIL"}
 _ANSI: dict[Outcome, str] = {"pass": "\033[32m", "lossy": "\033[33m", "unsupported": "\033[2m", "fail": "\033[1;31m"}
 _ANSI_RESET = "\033[0m"
+#: A failing cell shows its kind; in the terminal a word of at most five letters, shouting as FAIL does.
+TERMINAL_KINDS: dict[Failure, str] = {"loses_data": "LOSS", "rejected": "REJ", "crash": "CRASH", "looser": "LOOSE"}
 
 #: A CI summary stays readable (and under GitHub's 1 MiB step-summary cap) only if huge wire bodies are cut.
 MARKDOWN_BLOCK_CHARS = 4_000
@@ -97,6 +99,24 @@ def _sorted_results(report: Report, outcome: Outcome) -> list[CellResult]:
 def outcome_counts(results: Iterable[CellResult]) -> dict[Outcome, int]:
     counts = Counter(result.outcome for result in results)
     return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+
+
+def failure_counts(results: Iterable[CellResult]) -> dict[Failure, int]:
+    """Failing cells per kind (a failing cell of a report without kinds counts in none)."""
+    counts = Counter(result.failure for result in results if result.outcome == "fail")
+    return {kind: counts.get(kind, 0) for kind in FAILURES}
+
+
+def _kinds_text(results: Iterable[CellResult], separator: str = ", ") -> str:
+    """``" (2 loses_data, 1 crash)"``: the kinds present among the failing cells, or ``""``."""
+    counts = failure_counts(results)
+    present = [f"{count} {kind}" for kind, count in counts.items() if count]
+    return f" ({separator.join(present)})" if present else ""
+
+
+def sources_of(result: CellResult) -> list[str]:
+    """Each source of a result: its ``sources``, or its one ``source`` in a report written before them."""
+    return list(result.sources) or ([result.source] if result.source else [])
 
 
 def format_duration(seconds: float) -> str:
@@ -182,23 +202,24 @@ def _md_fence(text: str, language: str) -> str:
     return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 
-def _md_outcome(outcome: Outcome) -> str:
-    return f"{SYMBOLS[outcome]} {outcome}"
+def _md_outcome(result: CellResult) -> str:
+    return f"{SYMBOLS[result.outcome]} {result.failure or result.outcome}"
 
 
-def _md_totals(counts: dict[Outcome, int]) -> str:
-    return " · ".join(f"{SYMBOLS[outcome]} {counts[outcome]} {outcome}" for outcome in OUTCOMES)
+def _md_totals(results: list[CellResult]) -> str:
+    counts = outcome_counts(results)
+    text = " · ".join(f"{SYMBOLS[outcome]} {counts[outcome]} {outcome}" for outcome in OUTCOMES)
+    return text + _kinds_text(results, " · ")
 
 
 def _md_header(report: Report) -> list[str]:
-    counts = outcome_counts(report.results)
     run = [f"{len(report.results)} cells in {format_duration(report.seconds)}"]
     if report.seed is not None:
         run.append(f"seed {report.seed}")
     run.append(f"{report.examples} examples per cell")
     if report.harness_version:
         run.append(f"harness {report.harness_version}")
-    return [f"## Conformance: {_md_totals(counts)}", "", " · ".join(run)]
+    return [f"## Conformance: {_md_totals(report.results)}", "", " · ".join(run)]
 
 
 def _md_matrix(report: Report, adapter: str) -> list[str]:
@@ -210,7 +231,7 @@ def _md_matrix(report: Report, adapter: str) -> list[str]:
     ]
     for feature in features:
         cells = [grid.get((adapter, provider, feature)) for provider in providers]
-        words = [_md_outcome(cell.outcome) if cell else "—" for cell in cells]
+        words = [_md_outcome(cell) if cell else "—" for cell in cells]
         lines.append(f"| {_md_cell(feature)} | " + " | ".join(words) + " |")
     return lines
 
@@ -225,13 +246,14 @@ def render_failures(report: Report, *, most: int = 3) -> str:
 
 
 def _md_failure(result: CellResult) -> list[str]:
-    lines = [f"### ❌ {_md_cell(_cell_label(result))}", ""]
+    kind = f": {result.failure}" if result.failure else ""
+    lines = [f"### ❌ {_md_cell(_cell_label(result))}{kind}", ""]
     example = result.counterexample
     if example is None:
         why = f": {_md_inline(result.reason)}" if result.reason else "."
         return [*lines, f"No counterexample recorded{why}", ""]
     lines += [
-        f"- check: **{_md_inline(example.check)}** · stream: **{_yes_no(example.stream)}**"
+        f"- kind: **{example.kind}** · check: **{_md_inline(example.check)}** · stream: **{_yes_no(example.stream)}**"
         f" · examples: {result.examples} · refused: {result.refused}",
         "",
     ]
@@ -254,9 +276,11 @@ def _md_source(source: str) -> str:
 
 
 def _md_reason_item(result: CellResult) -> str:
+    """One line: the reason, then each source as its own link (a URL) or text (a note)."""
     item = f"- {_md_cell(_cell_label(result))}: {_md_inline(result.reason or 'no reason given')}"
-    if result.source:
-        item += f" ({_md_source(result.source)})"
+    sources = sources_of(result)
+    if sources:
+        item += " (" + "; ".join(_md_source(source) for source in sources) + ")"
     return item
 
 
@@ -332,18 +356,19 @@ def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
 def _terminal_cell(result: CellResult | None, width: int, *, color: bool) -> str:
     if result is None:
         return "·".ljust(width)
-    word = TERMINAL_WORDS[result.outcome]
+    word = TERMINAL_KINDS[result.failure] if result.failure else TERMINAL_WORDS[result.outcome]
     padding = " " * (width - len(word))  # pad outside the escape codes, so columns line up in colour too
     return f"{_ANSI[result.outcome]}{word}{_ANSI_RESET}{padding}" if color else word + padding
 
 
-def _terminal_counts(counts: dict[Outcome, int], *, color: bool) -> str:
+def _terminal_counts(results: list[CellResult], *, color: bool) -> str:
+    counts = outcome_counts(results)
     parts = [f"{counts[outcome]} {outcome}" for outcome in OUTCOMES]
     if color:
         parts = [
             f"{_ANSI[o]}{part}{_ANSI_RESET}" if counts[o] else part for o, part in zip(OUTCOMES, parts, strict=True)
         ]
-    return ", ".join(parts)
+    return ", ".join(parts) + _kinds_text(results)
 
 
 def render_terminal(report: Report, *, color: bool) -> str:
@@ -352,10 +377,12 @@ def render_terminal(report: Report, *, color: bool) -> str:
     adapters = adapters_of(report)
     for adapter in adapters:
         if len(adapters) > 1:
-            counts = outcome_counts(r for r in report.results if r.adapter == adapter)
-            lines += [f"{adapter}: {_terminal_counts(counts, color=color)}", ""]
+            mine = [r for r in report.results if r.adapter == adapter]
+            lines += [f"{adapter}: {_terminal_counts(mine, color=color)}", ""]
         lines += [*_terminal_matrix(report, adapter, color=color), ""]
-    totals = _terminal_counts(outcome_counts(report.results), color=color)
+    if any(result.failure for result in report.results):
+        lines += ["fail: " + ", ".join(f"{word} {kind}" for kind, word in TERMINAL_KINDS.items()), ""]
+    totals = _terminal_counts(report.results, color=color)
     lines.append(f"{len(report.results)} cells: {totals} in {format_duration(report.seconds)}")
     return "\n".join(lines) + "\n"
 
@@ -388,7 +415,17 @@ def _html_legend(report: Report) -> str:
         '<button type="button" id="only-problems">show only fail/lossy</button>'
         '<button type="button" id="show-all">show all</button>'
     )
-    return f'<div class="legend" role="group" aria-label="Filter by outcome">{"".join(items)}{quick}</div>'
+    kinds = failure_counts(report.results)
+    # A second row filters the failing cells by kind (a fail cell shows when both its boxes are checked).
+    by_kind = [
+        f'<label class="legend-item outcome-fail kind"><input type="checkbox" class="kind-filter" value="{k}" checked>'
+        f' {k} <span class="count" data-failure="{k}">{kinds[k]}</span></label>'
+        for k in FAILURES
+    ]
+    return (
+        f'<div class="legend" role="group" aria-label="Filter by outcome">{"".join(items)}{quick}</div>'
+        f'<div class="legend kinds" role="group" aria-label="Filter failures by kind">{"".join(by_kind)}</div>'
+    )
 
 
 def _html_meta(report: Report) -> str:
@@ -402,6 +439,7 @@ def _html_meta(report: Report) -> str:
         per_adapter = [
             f"{a}: "
             + ", ".join(f"{n} {o}" for o, n in outcome_counts(r for r in report.results if r.adapter == a).items())
+            + _kinds_text(r for r in report.results if r.adapter == a)
             for a in adapters
         ]
         facts.append("; ".join(per_adapter))
@@ -435,13 +473,16 @@ def _html_cell(result: CellResult | None) -> str:
     if result is None:
         return '<td class="missing" title="not run">—</td>'
     ident = _e(cell_id(result))
+    word = result.failure or result.outcome
     title = f"{result.provider} · {result.feature} ({result.adapter}): {result.outcome}"
+    title += f" ({result.failure})" if result.failure else ""
+    failure = f' data-failure="{result.failure}"' if result.failure else ""
     return (
         f'<td id="{ident}" class="cell outcome-{result.outcome}" tabindex="0" role="button"'
         f' aria-controls="detail-{ident}" aria-expanded="false" title="{_e(title)}"'
         f' data-adapter="{_e(result.adapter)}" data-provider="{_e(result.provider)}"'
-        f' data-feature="{_e(result.feature)}" data-outcome="{result.outcome}">'
-        f'<span class="sym">{SYMBOLS[result.outcome]}</span> <span class="word">{result.outcome}</span></td>'
+        f' data-feature="{_e(result.feature)}" data-outcome="{result.outcome}"{failure}>'
+        f'<span class="sym">{SYMBOLS[result.outcome]}</span> <span class="word">{word}</span></td>'
     )
 
 
@@ -473,6 +514,8 @@ def _html_facts(result: CellResult) -> str:
         ("refused", str(result.refused)),
         ("seconds", f"{result.seconds:.2f}"),
     ]
+    if result.failure:
+        facts.append(("failure", result.failure))
     if result.counterexample:
         facts += [("check", result.counterexample.check), ("stream", _yes_no(result.counterexample.stream))]
     return '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + "</dl>"
@@ -481,14 +524,17 @@ def _html_facts(result: CellResult) -> str:
 def _html_detail(result: CellResult) -> str:
     ident = _e(cell_id(result))
     parts = [
-        f'<h3><span class="badge outcome-{result.outcome}">{SYMBOLS[result.outcome]} {result.outcome}</span> '
+        f'<h3><span class="badge outcome-{result.outcome}">{SYMBOLS[result.outcome]} {result.outcome}'
+        f"{': ' + result.failure if result.failure else ''}</span> "
         f"{_e(result.provider)} · {_e(result.feature)} <small>{_e(result.adapter)}</small></h3>",
         _html_facts(result),
     ]
     if result.reason:
         parts.append(f'<p class="reason"><strong>Reason:</strong> {_e(result.reason)}</p>')
-    if result.source:
-        parts.append(f'<p class="source"><strong>Source:</strong> {_html_source_link(result.source)}</p>')
+    sources = sources_of(result)
+    if sources:
+        links = " · ".join(_html_source_link(source) for source in sources)
+        parts.append(f'<p class="source"><strong>{"Sources" if len(sources) > 1 else "Source"}:</strong> {links}</p>')
     example = result.counterexample
     if example is not None:
         if example.error:
@@ -605,20 +651,24 @@ _JS = """
     }
   });
   var filters = Array.prototype.slice.call(document.querySelectorAll("input.filter"));
+  var kindFilters = Array.prototype.slice.call(document.querySelectorAll("input.kind-filter"));
   function applyFilter() {
-    var shown = {};
+    var shown = {}, kinds = {};
     filters.forEach(function (box) { shown[box.value] = box.checked; });
+    kindFilters.forEach(function (box) { kinds[box.value] = box.checked; });
     document.querySelectorAll(".cell").forEach(function (cell) {
-      cell.classList.toggle("dim", !shown[cell.dataset.outcome]);
+      var kind = cell.dataset.failure;
+      cell.classList.toggle("dim", !shown[cell.dataset.outcome] || (kind !== undefined && !kinds[kind]));
     });
     // A row with nothing left to show is noise: hide it, so "only fail/lossy" is a short list.
     document.querySelectorAll(".matrix tbody tr").forEach(function (row) {
       row.hidden = !row.querySelector(".cell:not(.dim)");
     });
   }
-  filters.forEach(function (box) { box.addEventListener("change", applyFilter); });
+  filters.concat(kindFilters).forEach(function (box) { box.addEventListener("change", applyFilter); });
   function setFilters(only) {
     filters.forEach(function (box) { box.checked = !only || only.indexOf(box.value) >= 0; });
+    kindFilters.forEach(function (box) { box.checked = true; });
     applyFilter();
   }
   document.getElementById("only-problems").addEventListener("click", function () { setFilters(["fail", "lossy"]); });
@@ -636,7 +686,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 def render_html(report: Report) -> str:
     """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason."""
     counts = outcome_counts(report.results)
-    title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in OUTCOMES)
+    title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in OUTCOMES) + _kinds_text(report.results)
     # One panel per cell as the matrix shows it (a repeated cell keeps its last result), so ids stay unique.
     details = "".join(_html_detail(result) for result in _grid(report.results).values())
     return (

@@ -6,6 +6,7 @@ data as Markdown and HTML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -121,6 +122,8 @@ class Report:
     def failed(self) -> list[CellResult]:
         return [result for result in self.results if result.outcome == "fail"]
 
-    def failing(self, kinds: tuple[Failure, ...] | list[Failure] = FAILURES) -> list[CellResult]:
-        """The failing cells whose kind is one of ``kinds``."""
-        return [result for result in self.failed if result.failure in kinds or result.failure is None]
+    def failing(self, kinds: Sequence[str] = FAILURES) -> list[CellResult]:
+        """The failing cells whose kind is one of ``kinds``; one without a kind (a report written before
+        kinds) only when all are asked for."""
+        every = set(kinds) >= set(FAILURES)
+        return [result for result in self.failed if result.failure in kinds or (result.failure is None and every)]

@@ -34,6 +34,12 @@ class Event(BaseModel):
 
 response_model = Iterable[Event]
 '''
+#: Two links and a note: each must show as its own link or text, never one mashed URL.
+TITLE_SOURCES = (
+    "https://docs.anthropic.com/en/docs/build-with-claude/tool-use",
+    "https://docs.anthropic.com/en/api/messages",
+    "recorded answer: cassettes/anthropic/title.yaml",
+)
 HUGE_WIRE = {"choices": [{"delta": {"content": "x" * 80}} for _ in range(400)]}
 
 
@@ -47,6 +53,7 @@ def _fail_counterexample() -> Counterexample:
         error=f"ValidationError: 1 validation error for Event\nwhen: {HOSTILE}",
         stream=True,
         check="round trip",
+        kind="crash",
     )
 
 
@@ -60,22 +67,26 @@ def _huge_counterexample() -> Counterexample:
         error="got != expected",
         stream=False,
         check="looser",
+        kind="looser",
     )
 
 
 def _harness_results() -> list[CellResult]:
     special: dict[tuple[str, str], CellResult] = {
         ("openai+strict", "datetime"): CellResult(
-            "openai+strict", "datetime", 37, "fail", counterexample=_fail_counterexample(), seconds=1.5
+            "openai+strict", "datetime", 37, "fail", counterexample=_fail_counterexample(), seconds=1.5, failure="crash"
         ),
-        ("google", "nullable"): CellResult("google", "nullable", 12, "fail", counterexample=_huge_counterexample()),
+        ("google", "nullable"): CellResult(
+            "google", "nullable", 12, "fail", counterexample=_huge_counterexample(), failure="looser"
+        ),
         ("anthropic", "titled_models"): CellResult(
             "anthropic",
             "titled_models",
             100,
             "lossy",
             reason='Anthropic drops "title" from tool input schemas | silently',
-            source="https://docs.anthropic.com/en/docs/build-with-claude/tool-use",
+            source=" ; ".join(TITLE_SOURCES),
+            sources=list(TITLE_SOURCES),
         ),
         ("openai-responses+strict", "literal_a|b"): CellResult(
             "openai-responses+strict",
@@ -103,6 +114,7 @@ def _instructor_results() -> list[CellResult]:
             "pass" if outcome == "pass" else "fail" if outcome == "fail" else "unsupported",
             reason="instructor cannot stream this" if outcome == "unsupported" else None,
             adapter="instructor",
+            failure="loses_data" if outcome == "fail" else None,
         )
         for feature, outcome in outcomes.items()
         for provider in ("openai", "anthropic")
@@ -169,7 +181,7 @@ def test_markdown_header_counts_every_outcome_and_the_duration() -> None:
     counts = {outcome: sum(r.outcome == outcome for r in sample_report().results) for outcome in OUTCOMES}
     assert header[0] == (
         f"## Conformance: ✅ {counts['pass']} pass · 🟡 {counts['lossy']} lossy"
-        f" · ⚪ {counts['unsupported']} unsupported · ❌ {counts['fail']} fail"
+        f" · ⚪ {counts['unsupported']} unsupported · ❌ {counts['fail']} fail (2 loses_data · 1 crash · 1 looser)"
     )
     assert "1 min 23 s" in header[2] and "seed 20240611" in header[2]
 
@@ -182,7 +194,7 @@ def test_markdown_has_one_matrix_per_adapter_with_features_as_rows() -> None:
     assert len(instructor_rows) == 2 + 3  # only the features and providers instructor ran
     assert "`openai-responses+strict`" in harness_rows[0] and "google" not in instructor_rows[0]
     datetime_row = next(row for row in harness_rows if row.startswith("| datetime |"))
-    assert "❌ fail" in datetime_row and "✅ pass" in datetime_row
+    assert "❌ crash" in datetime_row and "✅ pass" in datetime_row
     for row in harness_rows:  # every row has the same number of cells: the pipe in a name is escaped
         assert _unescaped_pipes(row) == len(PROVIDERS) + 2, row
     assert any(row.startswith("| literal_a\\|b |") and "⚪ unsupported" in row for row in harness_rows)
@@ -191,15 +203,15 @@ def test_markdown_has_one_matrix_per_adapter_with_features_as_rows() -> None:
 def test_markdown_failures_show_the_counterexample_in_code_blocks() -> None:
     failures = _section(render_markdown(sample_report()), "Failures")
     assert failures.count("\n### ❌ ") == 4
-    assert "### ❌ openai+strict · datetime (harness)" in failures
-    assert "- check: **round trip** · stream: **yes** · examples: 37 · refused: 0" in failures
+    assert "### ❌ openai+strict · datetime (harness): crash" in failures
+    assert "- kind: **crash** · check: **round trip** · stream: **yes** · examples: 37 · refused: 0" in failures
     # The source holds a triple backtick, so its fence must be longer than that to stay one block.
     assert "````python\n" + FAIL_SOURCE.rstrip() + "\n````" in failures
     assert "**Schema sent**\n\n```json\n" in failures and "**Wire answer**" in failures
     assert HOSTILE in failures  # inside code blocks: verbatim, nothing to escape
     assert "null  // the adapter raised or was never called" in failures
     assert "```text\nValidationError: 1 validation error for Event" in failures
-    assert "### ❌ openai · nullable (instructor)" in failures
+    assert "### ❌ openai · nullable (instructor): loses_data" in failures
     assert "No counterexample recorded" in failures
 
 
@@ -209,14 +221,18 @@ def test_markdown_truncates_huge_json_and_says_so() -> None:
     assert len(huge) > MARKDOWN_BLOCK_CHARS
     assert huge not in failures
     assert f"of {len(huge):,} characters; the full value is in report.json" in failures
-    assert "check: **looser** · stream: **no**" in failures
+    assert "kind: **looser** · check: **looser** · stream: **no**" in failures
 
 
 def test_markdown_lists_lossy_and_unsupported_cells_with_reasons() -> None:
     markdown = render_markdown(sample_report())
     lossy = _section(markdown, "Lossy cells")
     assert '- anthropic · titled_models (harness): Anthropic drops "title" from tool input schemas | silently' in lossy
-    assert "([source](https://docs.anthropic.com/en/docs/build-with-claude/tool-use))" in lossy
+    assert (
+        "([source](https://docs.anthropic.com/en/docs/build-with-claude/tool-use); "
+        "[source](https://docs.anthropic.com/en/api/messages); "
+        "source: recorded answer: cassettes/anthropic/title.yaml)"
+    ) in lossy
     assert "(source: cassettes/openai/n.yaml)" in lossy
     unsupported = _section(markdown, "Unsupported")
     assert "- openai-responses+strict · literal_a\\|b (harness): strict mode rejects this schema" in unsupported
@@ -332,6 +348,12 @@ def test_html_legend_counts_and_filters_every_outcome() -> None:
     assert all("checked" in attrs for attrs in page.having("input", "filter"))
     text = "".join(page.text)
     assert "Conformance: 22 pass, 2 lossy, 3 unsupported, 4 fail" in text
+    kinds = page.having("input", "kind-filter")
+    assert [attrs["value"] for attrs in kinds] == ["loses_data", "rejected", "crash", "looser"]
+    counts = {attrs["data-failure"]: None for attrs in page.having("span", "count") if "data-failure" in attrs}
+    assert list(counts) == ["loses_data", "rejected", "crash", "looser"]
+    assert "Conformance: 22 pass, 2 lossy, 3 unsupported, 4 fail (2 loses_data, 1 crash, 1 looser)" in text
+    assert "harness: 20 pass, 2 lossy, 1 unsupported, 2 fail (1 crash, 1 looser)" in text
 
 
 def test_html_shows_a_repeated_cell_once_with_its_last_result() -> None:
@@ -357,17 +379,21 @@ def test_terminal_matrix_is_compact_and_plain_without_colour() -> None:
     lines = text.splitlines()
     harness_rows = [line for line in lines if line.split(" ")[0] in FEATURES]
     assert len(harness_rows) == len(FEATURES) + 3  # harness, then instructor's three features
-    assert "FAIL" in next(row for row in harness_rows if row.startswith("datetime"))
+    assert "CRASH" in next(row for row in harness_rows if row.startswith("datetime"))
+    assert "LOOSE" in next(row for row in harness_rows if row.startswith("nullable"))
+    assert "fail: LOSS loses_data, REJ rejected, CRASH crash, LOOSE looser" in lines
     assert "unsup" in next(row for row in harness_rows if row.startswith("literal_a|b"))
     assert max(len(line) for line in lines[:-1]) <= 100
-    assert lines[-1] == "31 cells: 22 pass, 2 lossy, 3 unsupported, 4 fail in 1 min 23 s"
+    assert (
+        lines[-1] == "31 cells: 22 pass, 2 lossy, 3 unsupported, 4 fail (2 loses_data, 1 crash, 1 looser) in 1 min 23 s"
+    )
     assert lines[0].startswith("harness: ") and any(line.startswith("instructor: ") for line in lines)
 
 
 def test_terminal_colour_only_adds_escape_codes() -> None:
     report = sample_report()
     coloured = render_terminal(report, color=True)
-    assert "\033[1;31mFAIL\033[0m" in coloured
+    assert "\033[1;31mCRASH\033[0m" in coloured
     assert ANSI.sub("", coloured) == render_terminal(report, color=False)
 
 

@@ -153,7 +153,8 @@ def test_matrix_has_one_visible_coloured_cell_per_result(page: webdriver.Chrome,
         assert cell.is_displayed()
         assert cell.get_attribute("data-outcome") == result.outcome
         assert f"outcome-{result.outcome}" in (cell.get_attribute("class") or "").split()
-        assert cell.text == f"{SYMBOLS[result.outcome]} {result.outcome}"  # readable without colour too
+        # Readable without colour too: a failing cell says its kind.
+        assert cell.text == f"{SYMBOLS[result.outcome]} {result.failure or result.outcome}"
         colours[result.outcome].add(cell.value_of_css_property("background-color"))
     # One colour per outcome, and four different ones.
     assert all(len(found) == 1 for found in colours.values()), colours
@@ -189,8 +190,10 @@ def test_clicking_a_lossy_cell_shows_its_reason_and_closes_the_other(page: webdr
     detail = _detail(page, lossy)
     reason = detail.find_element(By.CSS_SELECTOR, "p.reason")
     assert reason.is_displayed() and lossy.reason is not None and lossy.reason in reason.text
-    link = detail.find_element(By.CSS_SELECTOR, "p.source a")
-    assert link.get_attribute("href") == lossy.source
+    # Each source its own link (a URL) or text (a note), never one mashed address.
+    links = detail.find_elements(By.CSS_SELECTOR, "p.source a")
+    assert [link.get_attribute("href") for link in links] == [s for s in lossy.sources if s.startswith("https://")]
+    assert all(source in detail.find_element(By.CSS_SELECTOR, "p.source").text for source in lossy.sources)
     detail.find_element(By.CSS_SELECTOR, "button.close").click()
     assert not detail.is_displayed()
 
@@ -224,3 +227,12 @@ def test_filter_shows_only_fail_and_lossy(page: webdriver.Chrome, report: Report
     box.click()
     assert not box.is_selected()
     assert not page.find_element(By.CSS_SELECTOR, ".matrix tbody tr[data-feature='strings']").is_displayed()
+
+
+def test_kind_filter_hides_the_failures_of_that_kind_only(page: webdriver.Chrome, report: Report) -> None:
+    page.find_element(By.CSS_SELECTOR, "input.kind-filter[value='crash']").click()
+    for result in report.results:
+        word = _cell(page, result).find_element(By.CSS_SELECTOR, ".word")
+        assert word.is_displayed() == (result.failure != "crash"), result
+    page.find_element(By.ID, "show-all").click()
+    assert all(cell.is_displayed() for cell in page.find_elements(By.CSS_SELECTOR, "td.cell"))
