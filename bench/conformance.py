@@ -13,7 +13,9 @@ schema draw (``pydantic.create_model``) and its instances. Shrinking never runs 
 ``--failing`` measures instead what a failing cell costs (shrinking, reduction, the plain replay): for a
 few (provider, feature) cells, in one process, the seconds of harness's passing cell and of the same cell
 run by a defective raw-SDK adapter of ``tests/conformance/raw_adapters.py``, at the same ``--examples``,
-and their ratio (target: at most 2), with the counterexample's field count (target: at most 3).
+and their ratio (target: at most 2), with the counterexample's field count (target: at most 3). The
+adapter calls each made are printed too, and their ratio: the raw adapters are much faster than the
+clients people measure (LangChain, litellm), for which the calls are the cost.
 
 Usage: ``python bench/conformance.py [--examples N] [--jobs N] [--providers P,Q,...] [--profile PROVIDER]
 [--failing]`` (``--providers openai,openai-responses,anthropic,google,vertexai``: the five specs without
@@ -53,23 +55,44 @@ def failing(examples: int) -> None:
     import raw_adapters
 
     CellRun(harness_adapter, Cell("openai", "strings")).run(examples, None)  # warm imports and caches
-    print(f"{'cell':<34}{'harness s':>10}{'failing s':>10}{'ratio':>7}  {'fields':>6}  adapter (kind)")
-    ratios = []
+    print(
+        f"{'cell':<30}{'harness s':>10}{'failing s':>10}{'ratio':>7}{'calls':>7}{'calls':>7}{'ratio':>7}"
+        f"  {'fields':>6}  adapter (kind)"
+    )
+    ratios, call_ratios = [], []
     for name, provider, feature in FAILING_CELLS:
         cell = Cell(provider, feature)
-        passing, passing_seconds = _timed(harness_adapter, cell, examples)
+        own, defective = _Counted(harness_adapter), _Counted(getattr(raw_adapters, name))
+        passing, passing_seconds = _timed(own, cell, examples)
         assert passing.outcome != "fail", passing
-        failed, failed_seconds = _timed(getattr(raw_adapters, name), cell, examples)
+        failed, failed_seconds = _timed(defective, cell, examples)
         example = failed.counterexample
         fields = _fields(example.source) if example else 0
         kind = getattr(failed, "failure", None) or (example.check if example else failed.outcome)
-        ratio = failed_seconds / passing_seconds
+        ratio, call_ratio = failed_seconds / passing_seconds, defective.calls / own.calls
         ratios.append(ratio)
+        call_ratios.append(call_ratio)
         print(
-            f"{provider + ' ' + feature:<34}{passing_seconds:>10.2f}{failed_seconds:>10.2f}{ratio:>7.2f}  "
-            f"{fields:>6}  {name} ({kind})"
+            f"{provider + ' ' + feature:<30}{passing_seconds:>10.2f}{failed_seconds:>10.2f}{ratio:>7.2f}"
+            f"{own.calls:>7}{defective.calls:>7}{call_ratio:>7.2f}  {fields:>6}  {name} ({kind})"
         )
-    print(f"{examples} examples per cell; worst ratio {max(ratios):.2f} (target: 2)")
+    print(
+        f"{examples} examples per cell; worst ratio {max(ratios):.2f} in seconds, {max(call_ratios):.2f} in adapter "
+        "calls (target: 2)"
+    )
+
+
+class _Counted:
+    """An adapter that counts its calls, claiming what the adapter it wraps claims."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.adapter, self.calls = adapter, 0
+        self.specs = getattr(adapter, "specs", None) or ()
+        self.strict_specs = getattr(adapter, "strict_specs", ())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.adapter(*args, **kwargs)
 
 
 def _timed(adapter: Any, cell: Cell, examples: int) -> tuple[CellResult, float]:

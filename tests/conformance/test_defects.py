@@ -2,7 +2,8 @@
 
 Each defective adapter of :mod:`tests.conformance.raw_adapters` is a straightforward raw-SDK client with one
 injected defect. Run through :func:`harness.conformance.run` on one (provider, feature) cell, it must come
-out ``fail`` with a counterexample of at most three fields, while its defect-free twin passes the same cell.
+out ``fail`` with a counterexample of at most three fields and of the failure kind its defect is, while its
+defect-free twin passes the same cell.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -35,12 +37,13 @@ def named(name: str) -> raw_adapters.RawAdapter:
 
 
 class Case(NamedTuple):
-    """A defective adapter, the cell that must catch it, and the check that should fail there."""
+    """A defective adapter, the cell that must catch it, the check that should fail there and the kind."""
 
     adapter: str
     provider: str
     feature: str
     check: str
+    kind: str
     #: Whether the failing example was the streamed one (``None``: either).
     stream: bool | None = None
 
@@ -51,22 +54,22 @@ class Case(NamedTuple):
 
 
 CASES = (
-    # values lost
-    Case("openai_chat_drops_none", "openai", "nullable", "round trip"),
-    Case("anthropic_messages_strips_strings", "anthropic", "strings", "round trip"),
-    Case("gemini_truncates_floats", "google", "floats", "round trip"),
+    # values lost (a nullable field without a default is required: dropping its null makes pydantic raise)
+    Case("openai_chat_drops_none", "openai", "nullable", "round trip", "crash"),
+    Case("anthropic_messages_strips_strings", "anthropic", "strings", "round trip", "loses_data"),
+    Case("gemini_truncates_floats", "google", "floats", "round trip", "loses_data"),
     # calls dropped
-    Case("gemini_dedupes_calls", "vertexai", "repeated_calls", "round trip"),
-    Case("openai_responses_drops_last_call", "openai-responses", "integers", "round trip"),
+    Case("gemini_dedupes_calls", "vertexai", "repeated_calls", "round trip", "loses_data"),
+    Case("openai_responses_drops_last_call", "openai-responses", "integers", "round trip", "loses_data"),
     # calls reordered
-    Case("anthropic_messages_sorts_calls", "anthropic", "integers", "round trip"),
-    # schemas loosened
-    Case("gemini_drops_required", "google", "strings", "looser"),
-    Case("openai_chat_drops_constraints", "openai", "string_length", "looser"),
-    # streaming-only slips
-    Case("openai_responses_stream_drops_last", "openai-responses", "strings", "round trip", stream=True),
-    Case("anthropic_messages_stream_drops_last", "anthropic", "integers", "round trip", stream=True),
-    Case("openai_chat_stream_first_delta", "openai", "strings", "round trip", stream=True),
+    Case("anthropic_messages_sorts_calls", "anthropic", "integers", "round trip", "loses_data"),
+    # schemas loosened: pydantic still validates, so the adapter raises on the extra values (a retry, no loss)
+    Case("gemini_drops_required", "google", "strings", "looser", "looser"),
+    Case("openai_chat_drops_constraints", "openai", "string_length", "looser", "looser"),
+    # streaming-only slips (keeping the first fragment of arguments leaves JSON the adapter cannot parse)
+    Case("openai_responses_stream_drops_last", "openai-responses", "strings", "round trip", "loses_data", True),
+    Case("anthropic_messages_stream_drops_last", "anthropic", "integers", "round trip", "loses_data", True),
+    Case("openai_chat_stream_first_delta", "openai", "strings", "round trip", "crash", True),
 )
 #: Each defect-free adapter on every cell a defect is caught in.
 CLEAN_CELLS = sorted({(case.clean, case.provider, case.feature) for case in CASES})
@@ -150,8 +153,11 @@ def test_defect_fails_its_cell_with_a_small_counterexample(case: Case) -> None:
     assert example is not None
     assert field_count(example.source) <= MAX_FIELDS, described(result)
     assert example.check == case.check, described(result)
+    assert result.failure == example.kind == case.kind, described(result)
     if case.stream is not None:
         assert example.stream is case.stream, described(result)
+        # Plain answers alone pass: the counterexample replayed plain, then a few plain examples.
+        assert result.plain_outcome == "pass", described(result)
 
 
 def test_a_counterexample_keeps_only_the_field_that_fails() -> None:
@@ -160,6 +166,31 @@ def test_a_counterexample_keeps_only_the_field_that_fails() -> None:
     result = one_cell(named("gemini_truncates_floats"), "google", "floats")
     assert result.outcome == "fail" and result.counterexample is not None, described(result)
     assert field_count(result.counterexample.source) == 1, described(result)
+
+
+def test_the_worst_kind_of_one_example_is_the_cell_s() -> None:
+    """A strict cell an adapter declares non-strict is ``rejected``; with calls dropped as well, in the
+    same answers, the cell is ``loses_data``: the worse of the two."""
+    clean = _ignoring_strict(raw_adapters.openai_responses)
+    result = one_cell(clean, "openai-responses+strict", "integers")
+    assert (result.outcome, result.failure) == ("fail", "rejected"), described(result)
+    assert result.counterexample is not None and result.counterexample.check == "declarations"
+    both = _ignoring_strict(named("openai_responses_drops_last_call"))
+    result = one_cell(both, "openai-responses+strict", "integers")
+    assert (result.outcome, result.failure) == ("fail", "loses_data"), described(result)
+    assert result.counterexample is not None and result.counterexample.kind == "loses_data"
+    assert field_count(result.counterexample.source) <= MAX_FIELDS, described(result)
+
+
+def _ignoring_strict(adapter: raw_adapters.RawAdapter) -> Callable[..., Any]:
+    """``adapter`` claiming a strict mode it does not implement: it sends its usual, non-strict tools."""
+
+    def claims_strict(spec: str, sdk_client: Any, *, strict: bool = False, **kwargs: Any) -> Any:
+        return adapter(spec, sdk_client, **kwargs)
+
+    claims_strict.specs = adapter.specs  # type: ignore[attr-defined]
+    claims_strict.strict_specs = adapter.specs  # type: ignore[attr-defined]
+    return claims_strict
 
 
 def test_every_defect_is_caught_somewhere() -> None:
