@@ -51,8 +51,8 @@ FAILING_CELLS = (
 
 def failing(examples: int) -> None:
     """Each failing cell's seconds beside harness's passing cell for the same provider and feature."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "conformance"))
-    import raw_adapters
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: its tests/ package
+    from tests.conformance import raw_adapters
 
     CellRun(harness_adapter, Cell("openai", "strings")).run(examples, None)  # warm imports and caches
     print(

@@ -87,7 +87,7 @@ SIMPLE_FEATURES = (
 API_PROVIDERS = [(api, provider) for api, providers in raw_adapters.APIS.items() for provider in providers]
 
 
-def one_cell(adapter: raw_adapters.RawAdapter, provider: str, feature: str) -> CellResult:
+def one_cell(adapter: Callable[..., Any], provider: str, feature: str) -> CellResult:
     report = run(adapter=adapter, providers=[provider], features=[feature], examples=EXAMPLES, seed=SEED)
     (result,) = report.results
     return result
