@@ -12,11 +12,12 @@ adapter refuses it up front) and two lists of instances, then:
    as pydantic does, or refuse where pydantic does: a looser schema is ``lossy`` only when the
    limits registry lists it (:mod:`._limits`).
 
-Each failure has a kind (:data:`FAILURES`): an example runs all its calls and raises :class:`_Failed`
-with the worst kind it found. Hypothesis does not shrink it: its shrinker made a failing cell cost many
-times a passing one (hundreds of adapter calls), and it could not keep the kind fixed. The runner reduces
-the failing call itself instead, within a budget of adapter calls, dropping models, calls and fields and
-simplifying values while the call fails with the same kind (:meth:`CellRun._reduce`).
+Each failure has a kind (:data:`FAILURES`): an example runs all its calls and records the worst kind it
+found; the examples after a failing one return at once. Nothing is raised to Hypothesis, so nothing is
+shrunk or replayed by it: its shrinker made a failing cell cost many times a passing one (hundreds of
+adapter calls), and it could not keep the kind fixed. The runner reduces the failing call itself
+instead, within a budget of adapter calls, dropping models, calls and fields and simplifying values
+while the call fails with the same kind (:meth:`CellRun._reduce`).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Cell:
 
 
 class _Failed(Exception):
-    """An example broke the property; Hypothesis shrinks it."""
+    """A call broke the property (:meth:`CellRun._fail` recorded how): the rest of that call is skipped."""
 
 
 class _Refused(Exception):
@@ -135,8 +136,8 @@ def _as_is(union: UnionSchema, values: list[tuple[int, Any]]) -> tuple[UnionSche
     return union, values
 
 
-#: Adapter calls the reduction of a counterexample may make: each try is one call, and a failing cell
-#: should cost no more than twice a passing one.
+#: Adapter calls the reduction of a counterexample may make (no more than the cell's examples): each try
+#: is one call, and a failing cell should cost no more than twice a passing one.
 _REDUCTION_CALLS = 40
 #: Plain round trips run, after a streamed failure, to say how plain answers alone fare (after the
 #: counterexample itself, replayed plain).
@@ -175,7 +176,8 @@ class CellRun:
 
     # --- one example ----------------------------------------------------------------------
     def example(self, data: st.DataObject) -> None:
-        self.failure = self._failing = None  # the worst failure of this example (the final replay's)
+        if self.failure is not None:
+            return  # the cell has failed: the rest of Hypothesis's examples cost nothing
         # A union the adapter refuses up front checks nothing: draw another, so a cell where some unions
         # are refused (Gemini and required recursion, say) still runs the round trips asked for.
         for _ in range(UNIONS_PER_EXAMPLE):
@@ -201,9 +203,7 @@ class CellRun:
         for _ in range(PROBES_PER_EXAMPLE):
             streamed = self.streamed and data.draw(st.booleans(), label="probe streamed")
             failed |= self._checking(functools.partial(self._probe, data, union, stream=streamed))
-        if failed:
-            assert self.failure is not None
-            raise _Failed(self.failure.error)
+        assert self.failure is not None or not failed  # the worst failure of the example is recorded
 
     @staticmethod
     def _checking(call: Callable[[], object]) -> bool:
@@ -388,11 +388,11 @@ class CellRun:
             test = hypothesis_seed(seed)(test)
         try:
             test()
-        except (_Failed, HypothesisException):
+        except HypothesisException:
             if self.failure is None:
                 raise
         if self.failure is not None:
-            self._reduce()
+            self._reduce(min(_REDUCTION_CALLS, max(examples, CALLS_PER_EXAMPLE)))
         result = self._result()
         if result.counterexample is not None and result.counterexample.stream and self.streamed:
             self._plain(result, examples, seed)
@@ -414,11 +414,11 @@ class CellRun:
         result.plain_outcome = outcome
         result.reason = f"streamed answers fail; plain answers alone: {outcome}" + (f" ({error})" if error else "")
 
-    def _reduce(self) -> None:
+    def _reduce(self, budget: int) -> None:
         """Make the counterexample smaller: drop models, calls and fields and simplify values while the
         adapter fails with the same kind (see :mod:`harness.strategies._reduce`), trying each reduction
-        once (one that did not fail again is not tried after a later one did), within
-        :data:`_REDUCTION_CALLS` adapter calls. Its calls count for nothing in the cell's result: not as
+        once (one that did not fail again is not tried after a later one did), within ``budget`` adapter
+        calls. Its calls count for nothing in the cell's result: not as
         round trips, refusals, probes or limits met."""
         failing, best = self._failing, self.failure
         if failing is None or best is None:
@@ -427,7 +427,7 @@ class CellRun:
         tried: set[Any] = set()
         calls = 0
         progress = True
-        while progress and calls < _REDUCTION_CALLS:
+        while progress and calls < budget:
             progress = False
             for label, build in failing.smaller():
                 if label in tried:
@@ -441,7 +441,7 @@ class CellRun:
                 if found is not None:
                     failing, best, progress = candidate, found, True
                     break
-                if calls >= _REDUCTION_CALLS:
+                if calls >= budget:
                     break
         self.failure, self._failing = best, failing
         self.round_trips, self.refused, self.refusal, self.limits = counts
