@@ -12,7 +12,7 @@ from harness.conformance import Report, run
 from tests.conformance import raw_adapters
 
 RAW_ADAPTERS = Path(raw_adapters.__file__)
-PINNED_RESULT_KEYS = {"provider", "feature", "examples", "outcome", "counterexample"}
+PINNED_RESULT_KEYS = {"provider", "feature", "examples", "outcome", "counterexample", "failure", "source", "sources"}
 PINNED_EXAMPLE_KEYS = {"source", "schema", "wire", "expected", "got", "error", "stream"}
 
 
@@ -45,6 +45,9 @@ def test_harness_report_on_two_providers(tmp_path: Path, capsys: pytest.CaptureF
     }
     for result in data["results"]:
         assert result.keys() >= PINNED_RESULT_KEYS
+        assert result["failure"] is None  # a kind only on a failing result
+        # "source" stays one string for existing readers: the sources joined.
+        assert result["source"] == (" ; ".join(result["sources"]) if result["sources"] else None)
         assert result["examples"] >= 10 or result["outcome"] == "unsupported"
         if result["outcome"] in ("lossy", "unsupported"):
             assert result["reason"]
@@ -67,6 +70,41 @@ def test_a_third_party_fail_is_a_finding_unless_asked(tmp_path: Path) -> None:
     assert vars(result.counterexample).keys() >= PINNED_EXAMPLE_KEYS
     assert "class " in result.counterexample.source
     assert main([*base, "--fail-on-fail", "--out", str(tmp_path / "b")]) == EXIT_FOUND
+    data = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert data["results"][0]["failure"] == result.failure == "crash"  # the null dropped: pydantic raises
+
+
+@pytest.mark.parametrize(
+    ("kinds", "status"),
+    [("crash", EXIT_FOUND), ("looser,crash", EXIT_FOUND), ("loses_data", EXIT_OK), ("looser,rejected", EXIT_OK)],
+)
+def test_fail_on_names_the_kinds_that_make_the_exit_status_1(kinds: str, status: int, tmp_path: Path) -> None:
+    adapter = f"{RAW_ADAPTERS}:openai_chat_drops_none"  # fails its cell with a crash
+    arguments = ["conformance", "--adapter", adapter, "--providers", "openai", "--features", "nullable"]
+    assert main([*arguments, "--examples", "10", "--fail-on", kinds, "--out", str(tmp_path)]) == status
+
+
+def test_an_unknown_kind_is_a_usage_error_before_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["conformance", "--providers", "openai", "--features", "strings", "--fail-on", "crash,lossy"]
+    assert main([*arguments, "--out", str(tmp_path)]) == EXIT_USAGE
+    assert "'lossy'" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()  # nothing ran
+
+
+def test_a_report_from_a_newer_harness_still_loads(tmp_path: Path) -> None:
+    """Keys this version does not know, at every level, are ignored: ``--include`` of a newer report works."""
+    report = run(adapter=raw_adapters.openai_chat_drops_none, providers=["openai"], features=["nullable"], examples=10)
+    data = report.to_json()
+    data["signed_by"] = "a later harness"
+    (result,) = data["results"]
+    result["verdict_version"] = 2
+    result["counterexample"]["minimized_by"] = "someone else"
+    assert Report.from_json(data) == report
+    (tmp_path / "newer.json").write_text(json.dumps(data))
+    arguments = ["conformance", "--providers", "openai", "--features", "strings", "--examples", "10"]
+    assert main([*arguments, "--include", str(tmp_path / "newer.json"), "--out", str(tmp_path / "out")]) == EXIT_OK
+    merged = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [r["failure"] for r in merged["results"]] == [None, "crash"]
 
 
 def test_include_puts_another_adapter_beside_harness(tmp_path: Path) -> None:

@@ -43,5 +43,12 @@ def test_harness_conforms(provider: str, feature: str) -> None:
         assert result.reason
     if result.outcome == "lossy":
         assert result.source and any(limit.source in result.source for limit in LIMITS)
+        # Each source once, in order, from the limits met; "source" is them joined, for older readers.
+        known = [source for limit in LIMITS for source in getattr(limit, "sources", (limit.source,))]
+        assert result.sources and set(result.sources) <= set(known)
+        assert len(set(result.sources)) == len(result.sources)
+        assert result.source == " ; ".join(result.sources)
+    assert result.failure is None
+    assert result.probes > 0 or result.outcome == "unsupported"  # "not looser" ran in every measured cell
     if (provider, feature) in PINNED:
         assert result.outcome == PINNED[provider, feature]
