@@ -8,10 +8,11 @@ feature of :mod:`harness.strategies`, and returns a :class:`Report`; :func:`writ
 from harness.conformance._adapters import harness_adapter, load_adapter
 from harness.conformance._limits import LIMITS, PROVIDER_LOSSES, Limit
 from harness.conformance._report import write_report
-from harness.conformance._results import OUTCOMES, CellResult, Counterexample, Report
+from harness.conformance._results import FAILURES, OUTCOMES, CellResult, Counterexample, Report
 from harness.conformance._run import PROVIDERS, run
 
 __all__ = [
+    "FAILURES",
     "LIMITS",
     "OUTCOMES",
     "PROVIDERS",
