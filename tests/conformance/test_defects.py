@@ -161,8 +161,8 @@ def test_defect_fails_its_cell_with_a_small_counterexample(case: Case) -> None:
 
 
 def test_a_counterexample_keeps_only_the_field_that_fails() -> None:
-    """Hypothesis's shrinking alone left three float fields here, two of them 0.0 (which truncation keeps):
-    the runner then drops every model, call and field that plays no part in the failure."""
+    """Hypothesis's shrinking alone once left three float fields here, two of them 0.0 (which truncation
+    keeps): the runner drops every model, call and field that plays no part in the failure."""
     result = one_cell(named("gemini_truncates_floats"), "google", "floats")
     assert result.outcome == "fail" and result.counterexample is not None, described(result)
     assert field_count(result.counterexample.source) == 1, described(result)
