@@ -9,7 +9,7 @@ CRLF line ends, other chunking) are mixed in; for those the result must be exact
 Each mutated answer is served to the real SDK client over an in-memory transport and read through
 harness. It prints, per spec, how many ended as the same calls, as a harness error, as the SDK's API
 error, as other calls (a value was changed: fine), and the ones that count: **untyped** exceptions,
-answers **shortened** without an error, and harmless changes that **changed** the result.
+answers **shortened** or **reordered** without an error, and harmless changes that **changed** the result.
 
     python bench/fuzz_answers.py --count 12500 --seed 1
 """
@@ -268,6 +268,11 @@ def fuzz(count: int, seed: int, specs: Iterable[str], report: Callable[[str], No
             key = f"{spec}: harmless edit changed the result"
             faults[key] += 1
             examples.setdefault(key, f"{'stream' if stream else 'json'}: {mutant.what}")
+        elif sorted(map(json.dumps, got)) == sorted(map(json.dumps, want)):
+            outcomes[spec]["REORDERED"] += 1
+            key = f"{spec}: {'stream' if stream else 'json'} reordered"
+            faults[key] += 1
+            examples.setdefault(key, mutant.what)
         elif len(got) < len(want) and not mutant.may_drop:
             outcomes[spec]["SHORTENED"] += 1
             key = f"{spec}: {'stream' if stream else 'json'} shortened"
@@ -282,7 +287,7 @@ def fuzz(count: int, seed: int, specs: Iterable[str], report: Callable[[str], No
     report(f"{'all':18} {count} mutated answers: " + ", ".join(f"{n} {what}" for what, n in sorted(total.items())))
     for key, n in faults.most_common():
         report(f"  {n:5} x {key}\n          e.g. {examples[key]}")
-    return total["UNTYPED"] + total["SHORTENED"] + total["CHANGED BY A HARMLESS EDIT"]
+    return total["UNTYPED"] + total["SHORTENED"] + total["REORDERED"] + total["CHANGED BY A HARMLESS EDIT"]
 
 
 def main() -> None:

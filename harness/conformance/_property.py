@@ -308,7 +308,7 @@ class CellRun:
         if instance is not None:
             if result.error is not None:
                 fail("looser", "crash", f"pydantic accepts {served} but the adapter raised" + _raised(result.error))
-            problem = difference([instance], result.got)
+            problem = difference([instance], result.got, served=[value])  # a number's value, not its spelling
             if problem:
                 fail("looser", "loses_data", f"for {served}, which pydantic accepts: {problem}")
             return
@@ -480,9 +480,7 @@ class CellRun:
         elif self.limits:
             result.outcome = "lossy"
             result.reason = "; ".join(limit.reason for limit in self.limits)
-            result.sources = list(
-                dict.fromkeys(source for limit in self.limits for source in getattr(limit, "sources", (limit.source,)))
-            )
+            result.sources = list(dict.fromkeys(source for limit in self.limits for source in limit.sources))
             result.source = " ; ".join(result.sources)
         elif self.refused:
             result.reason = f"{self.refused} of {self.refused + self.checked} unions refused: {self.refusal}"

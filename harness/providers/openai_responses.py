@@ -487,7 +487,18 @@ class _ResponsesStreamReader(StreamReader):
                         .call(index, call.name)
                         .fault(f"the final response does not hold the call streamed at output index {index}")
                     )
-        return self._new({index: call for index, call in output.items() if call is not None})
+        late = {index: call for index, call in output.items() if call is not None and index not in self._handed_out}
+        if late and self._handed_out and min(late) < max(self._handed_out):
+            # Handed out now, it would come after calls that follow it in the answer: the order is lost.
+            index = min(late)
+            raise (
+                where.at(index)
+                .call(index, late[index].name)
+                .fault(
+                    "a call the stream never completed, before calls it did: handed out now, it would be out of order"
+                )
+            )
+        return self._new(late)
 
 
 # --- what the API rejects (the emulator answers these with the provider's own error) ----------

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.recording._errors import CassetteFormatError
-from harness.recording._yaml import MAX_DEPTH, Place, dump_yaml, kind, load_document, load_yaml, short
+from harness.recording._yaml import MAX_DEPTH, Place, described, dump_yaml, load_document, load_yaml, short
 
 FORMAT_VERSION = 1
 _HEADER = "# harness cassette: recorded provider answers. Regenerate with --record-mode; edit with care.\n"
@@ -97,7 +97,7 @@ def body_from_file(body: Any, at: Place) -> tuple[bytes | None, list[str] | None
         except ValueError as exc:
             raise at.fault(f"not base64 ({exc})") from None
     if kind in ("text", "base64"):
-        raise at.fault(f"expected text, got {kind(value)}")
+        raise at.fault(f"expected text, got {described(value)}")
     raise at.fault(f"unknown body form {kind!r} (json, sse, text or base64)")
 
 
@@ -174,10 +174,10 @@ def deserialize(text: str) -> dict[str, Any]:
         )
     items = document["interactions"]
     if not isinstance(items, list):
-        raise root.at("interactions").fault(f"expected a list of interactions, got {kind(items)}")
+        raise root.at("interactions").fault(f"expected a list of interactions, got {described(items)}")
     metadata = document.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        raise root.at("metadata").fault(f"expected a mapping, got {kind(metadata)}")
+        raise root.at("metadata").fault(f"expected a mapping, got {described(metadata)}")
     place = root.at("interactions")
     data: dict[str, Any] = {
         "version": 1,
@@ -205,7 +205,7 @@ def _read_interaction(interaction: Any, at: Place) -> dict[str, Any]:
     at_request, at_response = at.at("request"), at.at("response")
     method = _field(request, "method", at_request)
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
-        raise at_request.at("method").fault(f"expected an HTTP method such as POST, got {kind(method)}")
+        raise at_request.at("method").fault(f"expected an HTTP method such as POST, got {described(method)}")
     uri = _field(request, "uri", at_request)
     _check_url(uri, at_request.at("uri"))
     status = _status(_field(response, "status", at_response), at_response.at("status"))
@@ -229,7 +229,7 @@ def _field(mapping: Any, key: str, at: Place) -> Any:
 
 def _mapping(value: Any, at: Place) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise at.fault(f"expected a mapping, got {kind(value)}")
+        raise at.fault(f"expected a mapping, got {described(value)}")
     return value
 
 
@@ -252,11 +252,11 @@ def _status(value: Any, at: Place) -> dict[str, Any]:
     status = _mapping(value, at)
     code = status.get("code")
     if type(code) is not int or not 100 <= code <= 999:  # any three digits, as HTTP's grammar has them
-        problem = f"{at}: expected {{code: <int>, message: <text>}}, code from 100 to 999; got {kind(code)}"
+        problem = f"{at}: expected {{code: <int>, message: <text>}}, code from 100 to 999; got {described(code)}"
         raise CassetteFormatError(problem, line=at.at("code").line)
     message = status.get("message")
     if message is not None and not isinstance(message, str):
-        raise at.at("message").fault(f"expected the reason as text, got {kind(message)}")
+        raise at.at("message").fault(f"expected the reason as text, got {described(message)}")
     return status
 
 
@@ -276,7 +276,7 @@ def _headers(part: dict[str, Any], at: Place) -> dict[str, list[str]]:
         for i, item in enumerate(values):
             if not isinstance(item, str) or not item.isascii() or any(c in item for c in "\r\n\0"):
                 place = at.at(name).at(i) if isinstance(value, list) else at.at(name)
-                raise place.fault(f"a header value is ASCII text on one line, got {kind(item)}")
+                raise place.fault(f"a header value is ASCII text on one line, got {described(item)}")
         checked[name] = values
     return checked
 

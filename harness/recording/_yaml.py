@@ -163,7 +163,7 @@ class Place:
         return "".join(steps).removeprefix(".")
 
 
-def kind(value: Any) -> str:
+def described(value: Any) -> str:
     return "nothing" if value is None else f"{type(value).__name__} {short(value)}"
 
 

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import harness
+from harness._toolset import tool_name
 from harness.providers import get_provider
 from harness.providers._base import Usage, WireAnswer, WireCall
 from harness.testing import MockProvider
@@ -739,3 +740,29 @@ def test_every_source_gives_its_calls_unmutated() -> None:
         assert outcome(source.prefix, content, stream=source.stream, response_model=source.response_model) == (
             source.expected
         ), source.id
+
+
+@pytest.mark.parametrize("dropped", [0, 1])
+def test_a_call_the_responses_stream_never_completed_before_later_ones_is_malformed_not_reordered(dropped: int) -> None:
+    """The closing event lists every item again, so a lost ``output_item.done`` is not a lost call; but
+    handed out at the end, a call that came first would come last."""
+    stream_events = events(RESPONSES)
+    done = call_done_events(stream_events)
+    output_index = stream_events[done[dropped]]["output_index"]
+    del stream_events[done[dropped]]
+    error = malformed(serve(RESPONSES, stream_events, stream=True))
+    assert (error.name, error.field) == (tool_name(type(CALLS[dropped])), f"response.output[{output_index}]")
+
+
+def call_done_events(stream_events: list[Any]) -> list[int]:
+    return [
+        i
+        for i, e in enumerate(stream_events)
+        if e["type"] == "response.output_item.done" and e["item"]["type"] == "function_call"
+    ]
+
+
+def test_a_last_call_the_responses_stream_never_completed_comes_from_the_closing_event() -> None:
+    stream_events = events(RESPONSES)
+    del stream_events[call_done_events(stream_events)[-1]]
+    assert serve(RESPONSES, stream_events, stream=True) == dumps(CALLS)

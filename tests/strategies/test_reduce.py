@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from harness._toolset import wire_arguments
 from harness.strategies import UnionSchema, instances, union_schemas
-from harness.strategies._reduce import reductions
+from harness.strategies._reduce import reductions, simplifications
 from tests.strategies.test_strategies import FAST, _exec
 
 STRUCTURED = ["nested_models", "discriminated_unions", "lists", "tuples", "dicts", "aliases", "defaults", "nullable"]
@@ -38,7 +38,10 @@ def test_each_reduction_is_smaller_pasteable_and_keeps_its_values_valid(feature:
         calls = data.draw(instances(union), label="calls")
         values = [(union.models.index(type(call)), wire_arguments(call)) for call in calls]
         size = _size(union, values)
-        for smaller, pruned in reductions(union, values):
+        labels = []
+        for label, reduction in reductions(union, values):
+            labels.append(label)
+            smaller, pruned = reduction()
             assert _size(smaller, pruned) < size
             pasted = _exec(smaller.source())
             assert all(model.__name__ in pasted for model in smaller.models)
@@ -52,5 +55,22 @@ def test_each_reduction_is_smaller_pasteable_and_keeps_its_values_valid(feature:
                     continue
                 # The dropped field's key went with it: nothing is left for pydantic to ignore.
                 assert wire_arguments(instance) == value
+        # A label names one reduction: the runner tries each once, so two must never share one.
+        assert len(labels) == len(set(labels))
 
     check()
+
+
+@settings(FAST, max_examples=20)
+@given(st.data())
+def test_each_simplification_changes_one_leaf_to_a_simpler_one(data: st.DataObject) -> None:
+    union = data.draw(union_schemas(max_models=2, features=["strings"]), label="union")
+    calls = data.draw(instances(union), label="calls")
+    values = [(union.models.index(type(call)), wire_arguments(call)) for call in calls]
+    for label, simpler in simplifications(values):
+        assert len(simpler) == len(values)
+        changed = [(before, after) for before, after in zip(values, simpler, strict=True) if before != after]
+        assert len(changed) == 1, label
+        (index, before), (index_after, after) = changed[0]
+        assert index == index_after
+        assert len(json.dumps(after)) < len(json.dumps(before))
