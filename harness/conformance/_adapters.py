@@ -1,7 +1,9 @@
 """Adapters: the clients a conformance run measures, and how one is named on the command line.
 
 An adapter is any callable ``adapter(spec, sdk_client, *, messages, response_model, stream, [strict])``
-returning the parsed instances. ``specs`` and ``strict_specs`` attributes say what it claims.
+returning the parsed instances. ``specs`` and ``strict_specs`` attributes say what it claims; a
+``refusals`` attribute names the exceptions that mean "this library cannot express that" (see
+:func:`refusal`). An adapter that names any of :data:`ADAPTER_KEYWORDS` in its signature also gets it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from harness.errors import UnsupportedSchemaError
 from harness.providers import PREFIXES, get_provider
 
 #: The prefixes with a strict tool mode: those whose provider module declares strict schema rules.
@@ -45,6 +49,54 @@ harness_adapter.specs = PREFIXES  # type: ignore[attr-defined]
 harness_adapter.strict_specs = STRICT_PREFIXES  # type: ignore[attr-defined]
 
 
+#: What an adapter may ask for by naming it in its signature, so no library needs private attributes to
+#: be pointed at the runner: the async SDK client, the httpx2 transport, an httpx (v1) transport (``None``
+#: without httpx), a loopback ``base_url`` with a dummy ``api_key``, and the spec's ``model`` name.
+ADAPTER_KEYWORDS = ("async_sdk_client", "transport", "httpx_transport", "base_url", "api_key", "model")
+
+
+def adapter_keywords(adapter: Callable[..., Any]) -> tuple[str, ...]:
+    """The :data:`ADAPTER_KEYWORDS` ``adapter``'s signature names explicitly (``**kwargs`` gets none, so
+    the old signature runs unchanged); computed once per adapter."""
+    try:
+        return _named_keywords(adapter)
+    except TypeError:  # an unhashable callable: not cached
+        return _named_keywords.__wrapped__(adapter)
+
+
+@functools.lru_cache(maxsize=64)
+def _named_keywords(adapter: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        parameters = inspect.signature(adapter).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: the old interface
+        return ()
+    named = {
+        name
+        for name, parameter in parameters.items()
+        if parameter.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    }
+    return tuple(name for name in ADAPTER_KEYWORDS if name in named)
+
+
+class AdapterRefusal(UnsupportedSchemaError):
+    """An exception in an adapter's ``refusals``, raised before sending: read as ``unsupported``, with
+    the library's own message as the reason (the original is the ``__cause__``)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.provider, self.tool_name, self.path, self.feature = "", "", "", type(error).__name__
+        Exception.__init__(self, str(error) or type(error).__name__)
+
+
+def refusal(adapter: Callable[..., Any], error: BaseException) -> AdapterRefusal | None:
+    """``error`` as an :class:`AdapterRefusal` when it is one of ``adapter.refusals``, else ``None``."""
+    refusals = tuple(getattr(adapter, "refusals", ()))
+    if refusals and isinstance(error, refusals) and not isinstance(error, UnsupportedSchemaError):
+        refused = AdapterRefusal(error)
+        refused.__cause__ = error
+        return refused
+    return None
+
+
 def adapter_name(adapter: Callable[..., Any]) -> str:
     """A short label for reports: ``harness`` for harness's own, else the adapter's qualified name."""
     if adapter is harness_adapter:
@@ -64,6 +116,9 @@ def claimed_specs(adapter: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[s
     for prefix in (*specs, *strict):
         if prefix not in PREFIXES:
             raise ValueError(f"adapter {adapter_name(adapter)} claims unknown provider {prefix!r}; known: {PREFIXES}")
+    for refused in getattr(adapter, "refusals", ()):
+        if not (isinstance(refused, type) and issubclass(refused, BaseException)):
+            raise TypeError(f"adapter {adapter_name(adapter)}: refusals holds {refused!r}, not an exception type")
     return specs, strict
 
 

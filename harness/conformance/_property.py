@@ -213,19 +213,25 @@ class CellRun:
             call()
 
     def _call(self, union: UnionSchema, answer: WireAnswer, *, stream: bool) -> _Call:
+        from harness.conformance._adapters import adapter_keywords, refusal  # (a cached module: no cost)
+
         self.endpoint.serve(answer)
         self.round_trips += 1
         kwargs: dict[str, Any] = {"messages": MESSAGES, "response_model": union.response_model, "stream": stream}
         if self.cell.strict:
             kwargs["strict"] = True
+        for name in adapter_keywords(self.adapter):  # only those its signature names: the old one runs as is
+            kwargs[name] = self.endpoint.keyword(name)
         outcome = _Call()
         try:
-            outcome.got = self.adapter(self.spec, self.endpoint.sdk_client, **kwargs)
+            outcome.got = self.adapter(self.endpoint.spec, self.endpoint.sdk_client, **kwargs)
             if not isinstance(outcome.got, (list, tuple)) and hasattr(outcome.got, "__iter__"):
                 outcome.got = list(outcome.got)  # a lazy result is consumed, as a caller would
         except Exception as error:  # the adapter's failure is a finding, never the runner's
             outcome.error = error
         outcome.exchanges = list(self.endpoint.exchanges)
+        if outcome.error is not None and not outcome.exchanges:  # a library's own "cannot express this"
+            outcome.error = refusal(self.adapter, outcome.error) or outcome.error
         return outcome
 
     def _round_trip(self, union: UnionSchema, calls: list[BaseModel], *, stream: bool) -> Exchange:

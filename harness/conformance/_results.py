@@ -13,6 +13,10 @@ from typing import Any, Literal
 Outcome = Literal["pass", "lossy", "unsupported", "fail"]
 OUTCOMES: tuple[Outcome, ...] = ("pass", "lossy", "unsupported", "fail")
 
+Status = Literal["ok", "install_failed", "import_failed"]
+#: How a client's environment (its venv) came out: ready, or why its column is missing.
+STATUSES: tuple[Status, ...] = ("ok", "install_failed", "import_failed")
+
 Failure = Literal["loses_data", "rejected", "crash", "looser"]
 #: What a failing cell found, worst first: a value that cannot arrive (or arrives changed); a declaration
 #: the provider refuses; the adapter raising where it should have answered; a schema looser than the model
@@ -108,6 +112,8 @@ class Report:
     features: list[str] = field(default_factory=list)
     seconds: float = 0.0
     harness_version: str = ""
+    #: Each client's environment by label: ``{"status": ..., "packages": {name: version}, "error": ...}``.
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +122,8 @@ class Report:
     def from_json(cls, data: dict[str, Any]) -> Report:
         data = _known(cls, data)
         results = [CellResult.from_json(item) for item in data.pop("results")]
-        return cls(results=results, **data)
+        environments = {label: environment(entry) for label, entry in (data.pop("environments", None) or {}).items()}
+        return cls(results=results, environments=environments, **data)
 
     @property
     def failed(self) -> list[CellResult]:
@@ -127,3 +134,32 @@ class Report:
         kinds) only when all are asked for."""
         every = set(kinds) >= set(FAILURES)
         return [result for result in self.failed if result.failure in kinds or (result.failure is None and every)]
+
+
+def environment(data: Any, *, label: bool = False) -> dict[str, Any]:
+    """``data`` checked as one environment entry (and its ``label`` when asked): ValueError saying what is
+    wrong. Unknown keys are dropped, as everywhere in a report."""
+    if not isinstance(data, dict):
+        raise ValueError(f"an environment is a JSON object, not {type(data).__name__}")
+    if label and not (isinstance(data.get("label"), str) and data["label"]):
+        raise ValueError(f"an environment needs a non-empty string label, not {data.get('label')!r}")
+    if data.get("status") not in STATUSES:
+        raise ValueError(f"environment status {data.get('status')!r}; expected one of {', '.join(STATUSES)}")
+    packages = data.get("packages") or {}
+    if not isinstance(packages, dict) or not all(isinstance(v, str) for v in (*packages, *packages.values())):
+        raise ValueError(f"environment packages must map names to version strings, not {packages!r}")
+    error = data.get("error")
+    if error is not None and not isinstance(error, str):
+        raise ValueError(f"environment error must be null or a string, not {error!r}")
+    return {"status": data["status"], "packages": dict(packages), "error": error}
+
+
+def merge_environments(*groups: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Environments by label, later groups winning: a label's packages are joined, its status and error
+    are the last group's."""
+    merged: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        for label, entry in group.items():
+            packages = {**merged.get(label, {}).get("packages", {}), **entry["packages"]}
+            merged[label] = {**entry, "packages": packages}
+    return merged

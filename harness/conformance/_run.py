@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import importlib.metadata
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import harness
@@ -16,6 +18,7 @@ from harness.conformance._adapters import (
     harness_adapter,
     load_adapter,
 )
+from harness.conformance._endpoint import check_models, current_models, use_models
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
 from harness.providers import PREFIXES
@@ -37,6 +40,7 @@ def run(
     examples: int = 100,
     seed: int | None = None,
     jobs: int = 1,
+    models: Mapping[str, str] | None = None,
     on_result: Callable[[CellResult], None] | None = None,
 ) -> Report:
     """Run the round-trip property for every (provider, feature) cell and return the report.
@@ -44,7 +48,9 @@ def run(
     ``adapter`` is a callable, a ``"module:name"`` or ``"file.py:name"`` reference, or ``None`` for
     harness itself. ``examples`` is the number of round trips per cell (adapter calls). ``seed``
     ``None`` runs derandomized: the same examples every time. ``jobs`` > 1 spreads cells over processes.
-    ``on_result`` is called with each cell's result as it is done (a progress bar, say).
+    ``models`` (prefix -> name) replaces the default model names the adapter is asked for
+    (``DEFAULT_MODELS``); the spec it gets is ``prefix/name``. ``on_result`` is called with each cell's
+    result as it is done (a progress bar, say).
     """
     from harness.strategies import FEATURES
 
@@ -54,7 +60,32 @@ def run(
     label = named if isinstance(named, str) and named else reference or adapter_name(function)
     providers = list(PROVIDERS if providers is None else providers)
     features = list(FEATURES if features is None else features)
-    check_arguments(providers=providers, features=features, examples=examples, jobs=jobs)
+    check_arguments(providers=providers, features=features, examples=examples, jobs=jobs, models=models or {})
+    with _models(models or {}):
+        return _run(function, reference, label, providers, features, examples, seed, jobs, on_result)
+
+
+@contextlib.contextmanager
+def _models(models: Mapping[str, str]) -> Iterator[None]:
+    """The run's model names, and the process's previous ones back after it."""
+    previous = use_models(models)
+    try:
+        yield
+    finally:
+        use_models(previous)
+
+
+def _run(
+    function: Callable[..., Any],
+    reference: str | None,
+    label: str,
+    providers: list[str],
+    features: list[str],
+    examples: int,
+    seed: int | None,
+    jobs: int,
+    on_result: Callable[[CellResult], None] | None,
+) -> Report:
 
     specs, strict_specs = claimed_specs(function)
     started = time.perf_counter()
@@ -85,13 +116,39 @@ def run(
         features=features,
         seconds=round(time.perf_counter() - started, 2),
         harness_version=harness.__version__,
+        environments={label: own_environment(function)},
     )
 
 
-def check_arguments(*, providers: Sequence[str], features: Sequence[str], examples: int, jobs: int) -> None:
-    """ValueError naming the first unknown provider or feature, or a count below one."""
+#: The distributions every run records beside the adapter's own: they decide what the SDKs send and read.
+_PACKAGES = ("pydantic", "openai", "anthropic", "google-genai")
+
+
+def own_environment(adapter: Callable[..., Any]) -> dict[str, Any]:
+    """This process's environment: harness, pydantic and the SDKs, and the adapter's top-level package's
+    distributions (when it has one; harness's own adapters have none beyond harness)."""
+    packages = {"harness": harness.__version__}
+    top = (getattr(adapter, "__module__", None) or "").partition(".")[0]
+    names = [*_PACKAGES, *importlib.metadata.packages_distributions().get(top, [])] if top != "harness" else _PACKAGES
+    for name in dict.fromkeys(names):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            packages[name] = importlib.metadata.version(name)
+    return {"status": "ok", "packages": packages, "error": None}
+
+
+def check_arguments(
+    *,
+    providers: Sequence[str],
+    features: Sequence[str],
+    examples: int,
+    jobs: int,
+    models: Mapping[str, str] | None = None,
+) -> None:
+    """ValueError naming the first unknown provider or feature, a count below one, or a model for an
+    unknown provider or one that is no name."""
     from harness.strategies import FEATURES
 
+    check_models(models or {})
     for provider in providers:
         if provider not in PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")
@@ -131,13 +188,17 @@ def _results(
     target: Callable[..., Any] | str = reference if reference is not None else function
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_run_cell, target, cell, examples, seed) for cell in cells]
+        models = current_models()
+        futures = [pool.submit(_run_cell, target, cell, examples, seed, models) for cell in cells]
         for future in concurrent.futures.as_completed(futures):
             yield future.result()
 
 
-def _run_cell(target: Callable[..., Any] | str, cell: Cell, examples: int, seed: int | None) -> CellResult:
+def _run_cell(
+    target: Callable[..., Any] | str, cell: Cell, examples: int, seed: int | None, models: dict[str, str]
+) -> CellResult:
     function = load_adapter(target) if isinstance(target, str) else target
+    use_models(models)  # a worker asks for the parent's model names, forked or spawned
     return CellRun(function, cell).run(examples, seed)
 
 
