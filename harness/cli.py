@@ -285,7 +285,49 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         help="exit 1 on a fail of these kinds, whatever the adapter: loses_data, rejected, crash, looser",
     )
     parser.add_argument("--fail-on-fail", action="store_true", help="exit 1 on any fail (all four kinds)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="PREFIX=NAME",
+        help="the model the adapter is asked for on PREFIX (repeatable; default: a real name per provider)",
+    )
+    parser.add_argument(
+        "--environment",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='a client environment\'s JSON ({"label", "status", "packages", "error"}) for the report (repeatable)',
+    )
     parser.set_defaults(handler=_conformance)
+
+
+def _models(values: Sequence[str]) -> dict[str, str]:
+    """``["PREFIX=NAME", ...]`` -> ``{PREFIX: NAME}``; ValueError for a value without ``=``."""
+    models = {}
+    for value in values:
+        prefix, sep, name = value.partition("=")
+        if not sep:
+            raise ValueError(f"--model takes PREFIX=NAME, not {value!r}")
+        models[prefix.strip()] = name.strip()
+    return models
+
+
+def _environments(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
+    """Each ``--environment`` file, checked, by its label; ValueError naming the file that is wrong."""
+    import json
+
+    from harness.conformance._results import environment
+
+    found = {}
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found[data["label"] if isinstance(data, dict) else ""] = environment(data, label=True)
+        except ValueError as error:  # JSONDecodeError is one
+            raise ValueError(f"--environment {path}: {error}") from None
+    return found
 
 
 def _names(text: str) -> list[str]:
@@ -299,14 +341,16 @@ def _conformance(arguments: argparse.Namespace) -> int:
     from harness.conformance import PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
-    from harness.conformance._results import FAILURES
+    from harness.conformance._results import FAILURES, merge_environments
     from harness.conformance._run import check_arguments
     from harness.strategies import FEATURES
 
     jobs = arguments.jobs or os.cpu_count() or 1
     providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
     try:  # every usage error before any cell runs; an error after that is the run's own
-        check_arguments(providers=providers, features=features, examples=arguments.examples, jobs=jobs)
+        models = _models(arguments.model)
+        check_arguments(providers=providers, features=features, examples=arguments.examples, jobs=jobs, models=models)
+        environments = _environments(arguments.environment)
         for kind in arguments.fail_on or ():
             if kind not in FAILURES:
                 raise ValueError(f"--fail-on: unknown kind {kind!r}; expected some of {', '.join(FAILURES)}")
@@ -325,6 +369,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
             examples=arguments.examples,
             seed=arguments.seed,
             jobs=jobs,
+            models=models,
             on_result=progress.update if progress else None,
         )
     except Exception:
@@ -341,6 +386,10 @@ def _conformance(arguments: argparse.Namespace) -> int:
     own_fails = len(report.failing(kinds))
     for other in included:
         report.results.extend(other.results)
+    # Included reports' environments, then the files given, then this run's own: later wins per label.
+    report.environments = merge_environments(
+        *(other.environments for other in included), environments, report.environments
+    )
     paths = write_report(report, arguments.out)
     if report.failed:
         print(render_failures(report))  # the smallest counterexamples, pasteable, before the matrix

@@ -219,7 +219,22 @@ def _md_header(report: Report) -> list[str]:
     run.append(f"{report.examples} examples per cell")
     if report.harness_version:
         run.append(f"harness {report.harness_version}")
-    return [f"## Conformance: {_md_totals(report.results)}", "", " · ".join(run)]
+    return [f"## Conformance: {_md_totals(report.results)}", "", " · ".join(run), *_md_environments(report)]
+
+
+def _packages_text(entry: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {version}" for name, version in sorted(entry.get("packages", {}).items()))
+
+
+def _md_environments(report: Report) -> list[str]:
+    """Each client's environment: whether it could run, with which versions, and why not."""
+    if not report.environments:
+        return []
+    lines = ["", "| client | environment | packages | error |", "| --- | --- | --- | --- |"]
+    for label, entry in sorted(report.environments.items()):
+        cells = (label, entry["status"], _packages_text(entry), entry.get("error") or "")
+        lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
+    return lines
 
 
 def _md_matrix(report: Report, adapter: str) -> list[str]:
@@ -557,6 +572,8 @@ body{margin:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica
 header.page{padding:12px 16px;border-bottom:1px solid var(--line);background:#fff}
 h1{font-size:18px;margin:0 0 4px}
 .meta{margin:0 0 8px;color:#555}
+table.environments{border-collapse:collapse;margin:0 0 8px;font-size:12px}
+table.environments th,table.environments td{padding:1px 8px;text-align:left;vertical-align:top}
 .legend{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
 .legend-item{border:1px solid var(--line);border-radius:12px;padding:2px 10px;cursor:pointer;user-select:none}
 .legend .count{font-weight:600}
@@ -683,6 +700,18 @@ _JS = """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
+def _html_environments(report: Report) -> str:
+    if not report.environments:
+        return ""
+    rows = "".join(
+        f'<tr data-status="{_e(entry["status"])}"><th>{_e(label)}</th><td>{_e(entry["status"])}</td>'
+        f"<td>{_e(_packages_text(entry))}</td><td>{_e(entry.get('error') or '')}</td></tr>"
+        for label, entry in sorted(report.environments.items())
+    )
+    head = "<tr><th>client</th><th>environment</th><th>packages</th><th>error</th></tr>"
+    return f'<table class="environments"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+
+
 def render_html(report: Report) -> str:
     """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason."""
     counts = outcome_counts(report.results)
@@ -697,7 +726,8 @@ def render_html(report: Report) -> str:
         f"<title>{_e(title)}</title><script>{_ERROR_COLLECTOR}</script><style>{_CSS}</style>"
         "<noscript><style>.detail[hidden]{display:block}#panel-empty{display:none}</style></noscript>"
         "</head><body>"
-        f'<header class="page"><h1>{_e(title)}</h1>{_html_meta(report)}{_html_legend(report)}</header>'
+        f'<header class="page"><h1>{_e(title)}</h1>{_html_meta(report)}{_html_environments(report)}'
+        f"{_html_legend(report)}</header>"
         f'<main><div class="matrix-wrap">{_html_matrix(report)}</div>'
         '<aside id="panel" aria-live="polite"><p id="panel-empty">Click a cell to see its counterexample or reason.</p>'
         f"{details}</aside></main>"
