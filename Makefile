@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: test lint smoke conformance bench fuzz audit-instructor docs clean browser
+.PHONY: audit-envs audit-env-harness audit-env-instructor audit-env-langchain audit-env-pydantic-ai audit-env-litellm
+.PHONY: audit-env-mirascope
 
 test: $(VENV)/.installed browser lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 2
@@ -77,6 +79,101 @@ $(INSTRUCTOR_VENV)/.harness: $(INSTRUCTOR_VENV)/.installed pyproject.toml
 audit-instructor: $(VENV)/.installed $(INSTRUCTOR_VENV)/.harness
 	$(INSTRUCTOR_BIN)/harness conformance --adapter harness.conformance.instructor:adapter --out conformance-report/instructor
 	$(BIN)/harness conformance --out conformance-report --include conformance-report/instructor/report.json
+
+# The ecosystem audit's environments (docs/audit-environments.md): one venv per library, built once, each
+# recorded in conformance-report/audit/environments/<label>.json by bench/audit_environment.py run with the
+# venv's own python. A venv holds its library, then the project's runtime dependencies under a constraint
+# holding everything the library installed where it is (pip fails rather than move the library's pins),
+# less those the library excludes, then the project itself with `pip install --no-deps -e .`. None of this
+# runs in CI. A failed build removes its venv, keeps pip's output in build/audit/<label>.log, writes an
+# install_failed record from it and lets the other targets go on (the next run retries).
+AUDIT_ENVS := conformance-report/audit/environments
+AUDIT_LOGS := build/audit
+AUDIT_RECORD := bench/audit_environment.py
+AUDIT_SDKS := openai anthropic google-genai httpx httpx2 pydantic
+AUDIT_IMPORTS := google.genai harness harness.conformance
+
+LANGCHAIN_VENV ?= .venv-langchain
+LANGCHAIN_REQUIRES := 'langchain-openai==1.7.*' 'langchain-anthropic==1.7.*' 'langchain-google-genai==4.4.*'
+LANGCHAIN_PACKAGES := langchain-openai langchain-anthropic langchain-google-genai langchain-core
+LANGCHAIN_IMPORTS := langchain_openai langchain_anthropic langchain_google_genai
+
+# pydantic-ai-slim's google extra pins google-genai<3: its venv keeps google-genai 2.x, not harness's >=3.4.
+PYDANTIC_AI_VENV ?= .venv-pydantic-ai
+PYDANTIC_AI_REQUIRES := 'pydantic-ai-slim[openai,anthropic,google]==2.68.*'
+PYDANTIC_AI_PACKAGES := pydantic-ai-slim
+PYDANTIC_AI_IMPORTS := pydantic_ai pydantic_ai.models.openai pydantic_ai.models.anthropic pydantic_ai.models.google
+PYDANTIC_AI_LEAVES_OUT := google-genai
+
+LITELLM_VENV ?= .venv-litellm
+LITELLM_REQUIRES := 'litellm==1.110.*'
+LITELLM_PACKAGES := litellm
+LITELLM_IMPORTS := litellm
+
+# $(call audit_venv,LABEL,VENV,REQUIREMENTS,PACKAGES,IMPORTS,HARNESS DEPENDENCIES LEFT OUT)
+define audit_venv
+$(2)/.harness: pyproject.toml
+	@mkdir -p $(AUDIT_LOGS)
+	@echo "building $(2) (pip's output: $(AUDIT_LOGS)/$(1).log)"
+	@{ rm -rf $(2) && $(PYTHON) -m venv $(2) && echo '*' > $(2)/.gitignore \
+		&& $(2)/bin/pip install --upgrade pip \
+		&& $(2)/bin/pip install $(3) \
+		&& $(2)/bin/pip freeze > $(2)/constraints.txt \
+		&& $(2)/bin/python -c 'import sys, tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; \
+			print("\n".join(d for d in deps if not d.startswith(tuple(sys.argv[1:]))))' $(6) > $(2)/harness-deps.txt \
+		&& $(2)/bin/pip install -c $(2)/constraints.txt -r $(2)/harness-deps.txt \
+		&& $(2)/bin/pip install --no-deps -e . \
+		&& touch $$@; } > $(AUDIT_LOGS)/$(1).log 2>&1 \
+		|| { echo "could not build $(2): $(1) is recorded as install_failed"; rm -rf $(2); }
+
+audit-env-$(1): $(2)/.harness
+	@if test -f $(2)/.harness; \
+		then $(2)/bin/python $(AUDIT_RECORD) $(1) --out $(AUDIT_ENVS)/$(1).json --packages $(4) $(AUDIT_SDKS) \
+			parallel-tools-harness --import $(5) $(AUDIT_IMPORTS); \
+		else $(PYTHON) $(AUDIT_RECORD) $(1) --out $(AUDIT_ENVS)/$(1).json --install-failed $(AUDIT_LOGS)/$(1).log; fi
+endef
+
+$(eval $(call audit_venv,langchain,$(LANGCHAIN_VENV),$(LANGCHAIN_REQUIRES),$(LANGCHAIN_PACKAGES),$(LANGCHAIN_IMPORTS),))
+$(eval $(call audit_venv,pydantic-ai,$(PYDANTIC_AI_VENV),$(PYDANTIC_AI_REQUIRES),$(PYDANTIC_AI_PACKAGES),$(PYDANTIC_AI_IMPORTS),$(PYDANTIC_AI_LEAVES_OUT)))
+$(eval $(call audit_venv,litellm,$(LITELLM_VENV),$(LITELLM_REQUIRES),$(LITELLM_PACKAGES),$(LITELLM_IMPORTS),))
+
+audit-env-harness: $(VENV)/.installed
+	$(BIN)/python $(AUDIT_RECORD) harness --out $(AUDIT_ENVS)/harness.json \
+		--packages parallel-tools-harness $(AUDIT_SDKS) --import openai anthropic $(AUDIT_IMPORTS)
+
+# The instructor venv is built by its own targets above; their output is kept for the install_failed record.
+audit-env-instructor:
+	@mkdir -p $(AUDIT_LOGS)
+	@$(MAKE) --no-print-directory $(INSTRUCTOR_VENV)/.harness > $(AUDIT_LOGS)/instructor.log 2>&1 || true
+	@if test -f $(INSTRUCTOR_VENV)/.harness; \
+		then $(INSTRUCTOR_BIN)/python $(AUDIT_RECORD) instructor --out $(AUDIT_ENVS)/instructor.json \
+			--packages instructor jiter $(AUDIT_SDKS) parallel-tools-harness --import instructor $(AUDIT_IMPORTS); \
+		else $(PYTHON) $(AUDIT_RECORD) instructor --out $(AUDIT_ENVS)/instructor.json --install-failed $(AUDIT_LOGS)/instructor.log; fi
+
+# mirascope 2.8 cannot be installed beside the current SDKs (its anthropic extra pins anthropic<1.0): pip's
+# conflict was recorded once, in bench/audit/install-failures/, so this needs no registry. To record it
+# again: rm bench/audit/install-failures/mirascope.json && make bench/audit/install-failures/mirascope.json
+MIRASCOPE_REQUIRES := 'mirascope[openai,anthropic,google]==2.8.*'
+audit-env-mirascope: bench/audit/install-failures/mirascope.json
+	@mkdir -p $(AUDIT_ENVS)
+	cp $< $(AUDIT_ENVS)/mirascope.json
+
+# A resolution only (pip install --dry-run) in a scratch venv, beside the project's runtime dependencies.
+MIRASCOPE_PROBE := $(AUDIT_LOGS)/mirascope-venv
+bench/audit/install-failures/mirascope.json:
+	rm -rf $(MIRASCOPE_PROBE) && mkdir -p $(AUDIT_LOGS) && $(PYTHON) -m venv $(MIRASCOPE_PROBE)
+	$(MIRASCOPE_PROBE)/bin/pip install -q --upgrade pip
+	$(MIRASCOPE_PROBE)/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+		> $(MIRASCOPE_PROBE)/harness-deps.txt
+	@if $(MIRASCOPE_PROBE)/bin/pip install --dry-run -r $(MIRASCOPE_PROBE)/harness-deps.txt $(MIRASCOPE_REQUIRES) \
+			> $(AUDIT_LOGS)/mirascope.log 2>&1; \
+		then echo "mirascope installs beside the project now: give it a venv"; rm -rf $(MIRASCOPE_PROBE); exit 1; fi
+	$(PYTHON) $(AUDIT_RECORD) mirascope --out $@ --install-failed $(AUDIT_LOGS)/mirascope.log
+	rm -rf $(MIRASCOPE_PROBE)
+
+audit-envs: audit-env-harness audit-env-instructor audit-env-langchain audit-env-pydantic-ai audit-env-litellm \
+	audit-env-mirascope
+	@cat $(AUDIT_ENVS)/*.json | grep -E '"(label|status)"' | paste - - | tr -s ' '
 
 docs: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider docs
