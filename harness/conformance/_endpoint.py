@@ -36,8 +36,6 @@ DEFAULT_MODELS: dict[str, str] = {
     "google": "gemini-2.5-flash",
     "vertexai": "gemini-2.5-flash",
 }
-#: Kept for imports written before per-provider models; no adapter is asked for it.
-MODEL = "conformance-model"
 #: A dummy key for libraries that insist on one; nothing checks it.
 API_KEY = "harness-conformance"
 #: The API root each SDK puts before its paths, after the loopback's ``http://127.0.0.1:PORT``.

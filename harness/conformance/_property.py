@@ -39,7 +39,7 @@ from pydantic import BaseModel
 
 from harness._toolset import tool_name, wire_arguments
 from harness.conformance._declarations import declaration_problem, stricter_problem
-from harness.conformance._endpoint import MODEL, Endpoint, Exchange
+from harness.conformance._endpoint import Endpoint, Exchange
 from harness.conformance._limits import Limit, limits_for, looseness
 from harness.conformance._oracle import difference, dumped, pydantic_reading
 from harness.conformance._results import FAILURES, CellResult, Counterexample, Failure, Outcome
@@ -154,7 +154,6 @@ class CellRun:
         #: ``False`` runs plain answers only: how a cell that fails streamed fares without streaming.
         self.streamed = streamed
         self.endpoint = _endpoint(cell.prefix)
-        self.spec = f"{cell.prefix}/{MODEL}"
         self.round_trips = 0
         self.checked = 0
         self.refused = 0

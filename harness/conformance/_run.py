@@ -125,11 +125,16 @@ _PACKAGES = ("pydantic", "openai", "anthropic", "google-genai")
 
 
 def own_environment(adapter: Callable[..., Any]) -> dict[str, Any]:
-    """This process's environment: harness, pydantic and the SDKs, and the adapter's top-level package's
-    distributions (when it has one; harness's own adapters have none beyond harness)."""
+    """This process's environment: harness, pydantic and the SDKs, and the library the adapter measures: the
+    distributions its ``packages`` attribute names (``("instructor",)``), else its top-level package's."""
     packages = {"harness": harness.__version__}
     top = (getattr(adapter, "__module__", None) or "").partition(".")[0]
-    names = [*_PACKAGES, *importlib.metadata.packages_distributions().get(top, [])] if top != "harness" else _PACKAGES
+    named = getattr(adapter, "packages", None)
+    if named is not None:
+        library = list(named)
+    else:
+        library = importlib.metadata.packages_distributions().get(top, []) if top != "harness" else []
+    names = [*_PACKAGES, *library]
     for name in dict.fromkeys(names):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             packages[name] = importlib.metadata.version(name)

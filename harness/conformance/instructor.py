@@ -100,6 +100,7 @@ def adapter(
 
 adapter.specs = SPECS  # type: ignore[attr-defined]
 adapter.name = "instructor"  # type: ignore[attr-defined]
+adapter.packages = ("instructor",)  # type: ignore[attr-defined]  # the library measured, for the report's environments
 
 
 def _refusal(prefix: str, feature: str, hint: str) -> UnsupportedSchemaError:

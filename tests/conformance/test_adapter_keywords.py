@@ -194,6 +194,17 @@ def test_the_run_records_its_own_environment() -> None:
     assert Report.from_json(report.to_json()) == report
 
 
+def test_an_adapters_packages_name_the_library_it_measures() -> None:
+    """An adapter kept inside harness (as instructor's is) names its library, whose version is recorded."""
+
+    def measuring_pytest(spec: str, sdk_client: Any, **kwargs: Any) -> Any:
+        return old_signature(spec, sdk_client, **kwargs)
+
+    measuring_pytest.packages = ("pytest",)  # type: ignore[attr-defined]
+    report = run(adapter=measuring_pytest, providers=["openai"], **FAST)
+    assert report.environments[report.adapter]["packages"]["pytest"] == pytest.__version__
+
+
 def test_environments_from_files_and_included_reports_are_merged_by_label(tmp_path: Path) -> None:
     other = run(adapter=old_signature, providers=["openai"], **FAST).to_json()
     other["environments"]["mirascope"] = {"status": "ok", "packages": {"mirascope": "2.0"}, "error": None, "new": 1}
