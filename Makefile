@@ -94,19 +94,19 @@ AUDIT_SDKS := openai anthropic google-genai httpx httpx2 pydantic
 AUDIT_IMPORTS := google.genai harness harness.conformance
 
 LANGCHAIN_VENV ?= .venv-langchain
-LANGCHAIN_REQUIRES := 'langchain-openai==1.7.*' 'langchain-anthropic==1.7.*' 'langchain-google-genai==4.4.*'
+LANGCHAIN_REQUIRES := 'langchain-openai==1.7.4' 'langchain-anthropic==1.7.10' 'langchain-google-genai==4.4.3'
 LANGCHAIN_PACKAGES := langchain-openai langchain-anthropic langchain-google-genai langchain-core
 LANGCHAIN_IMPORTS := langchain_openai langchain_anthropic langchain_google_genai
 
 # pydantic-ai-slim's google extra pins google-genai<3: its venv keeps google-genai 2.x, not harness's >=3.4.
 PYDANTIC_AI_VENV ?= .venv-pydantic-ai
-PYDANTIC_AI_REQUIRES := 'pydantic-ai-slim[openai,anthropic,google]==2.68.*'
+PYDANTIC_AI_REQUIRES := 'pydantic-ai-slim[openai,anthropic,google]==2.68.0'
 PYDANTIC_AI_PACKAGES := pydantic-ai-slim
 PYDANTIC_AI_IMPORTS := pydantic_ai pydantic_ai.models.openai pydantic_ai.models.anthropic pydantic_ai.models.google
 PYDANTIC_AI_LEAVES_OUT := google-genai
 
 LITELLM_VENV ?= .venv-litellm
-LITELLM_REQUIRES := 'litellm==1.110.*'
+LITELLM_REQUIRES := 'litellm==1.110.2'
 LITELLM_PACKAGES := litellm
 LITELLM_IMPORTS := litellm
 
@@ -153,7 +153,7 @@ audit-env-instructor:
 # mirascope 2.8 cannot be installed beside the current SDKs (its anthropic extra pins anthropic<1.0): pip's
 # conflict was recorded once, in bench/audit/install-failures/, so this needs no registry. To record it
 # again: rm bench/audit/install-failures/mirascope.json && make bench/audit/install-failures/mirascope.json
-MIRASCOPE_REQUIRES := 'mirascope[openai,anthropic,google]==2.8.*'
+MIRASCOPE_REQUIRES := 'mirascope[openai,anthropic,google]==2.8.2'
 audit-env-mirascope: bench/audit/install-failures/mirascope.json
 	@mkdir -p $(AUDIT_ENVS)
 	cp $< $(AUDIT_ENVS)/mirascope.json

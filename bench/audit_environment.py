@@ -5,12 +5,13 @@ versions are read from that interpreter's installed distributions (``importlib.m
 is imported there, so the record says what the audit really ran against. The record is what
 ``report.json`` carries under ``"environments"``::
 
-    {"label": "langchain", "status": "ok" | "import_failed", "packages": {"langchain-openai": "1.7.1", ...},
+    {"label": "langchain", "status": "ok" | "import_failed", "packages": {"langchain-openai": "1.7.4", ...},
      "error": null | "<the import's traceback, last line first>"}
 
-A distribution that is not installed is recorded as ``null`` and counts as an import failure: a record
-never claims a version it did not see. ``--import MODULE`` names the modules to import (by default the
-top-level modules of the named distributions, e.g. ``pydantic_ai`` for ``pydantic-ai-slim``).
+A distribution that is not installed is recorded as ``null`` (httpx, say, in a venv that only has httpx2):
+a record never claims a version it did not see, and the status is decided by the imports alone.
+``--import MODULE`` names the modules to import (by default the top-level modules of the named
+distributions, e.g. ``pydantic_ai`` for ``pydantic-ai-slim``).
 
 ``--install-failed LOG`` writes instead the record of a venv that could not be built, from pip's output
 (run with any python: it imports nothing): ``{"status": "install_failed", "packages": {}, "error": pip's
@@ -78,13 +79,11 @@ def import_errors(modules: list[str]) -> list[str]:
 
 
 def environment(label: str, packages: list[str], modules: list[str]) -> dict[str, Any]:
-    found = versions(packages)
-    problems = [f"{name} is not installed" for name, version in found.items() if version is None]
-    problems += import_errors(modules)
+    problems = import_errors(modules)
     return {
         "label": label,
         "status": "import_failed" if problems else "ok",
-        "packages": found,
+        "packages": versions(packages),
         "error": "\n\n".join(problems) if problems else None,
     }
 
