@@ -193,4 +193,4 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 clean:
-	rm -rf $(VENV) $(INSTRUCTOR_VENV) .mypy_cache .ruff_cache build build.log *.egg-info conformance-report
+	rm -rf $(VENV) $(INSTRUCTOR_VENV) $(LANGCHAIN_VENV) $(PYDANTIC_AI_VENV) $(LITELLM_VENV) .mypy_cache .ruff_cache build build.log *.egg-info conformance-report
