@@ -73,7 +73,7 @@ def adapter(
     model: str,
 ) -> list[BaseModel]:
     """``bind_tools(models) | PydanticToolsParser(tools=models)`` on the spec's LangChain chat model."""
-    from langchain_core.output_parsers import PydanticToolsParser
+    from langchain_core.output_parsers import PydanticToolsParser  # type: ignore[import-not-found, unused-ignore]
 
     prefix = spec.partition("/")[0]
     models = _members(response_model)
@@ -103,7 +103,7 @@ adapter.refusals = ()  # type: ignore[attr-defined]  # LangChain documents no "c
 def _chat_model(prefix: str, model: str, base_url: str, api_key: str) -> Any:
     """The chat model a LangChain user builds for ``prefix``, on ``base_url``, with retries off."""
     if prefix in ("openai", "openai-responses"):
-        from langchain_openai import ChatOpenAI
+        from langchain_openai import ChatOpenAI  # type: ignore[import-not-found, unused-ignore]
 
         return ChatOpenAI(
             model=model,
@@ -113,12 +113,12 @@ def _chat_model(prefix: str, model: str, base_url: str, api_key: str) -> Any:
             use_responses_api=prefix == "openai-responses",
         )
     if prefix == "anthropic":
-        from langchain_anthropic import ChatAnthropic
+        from langchain_anthropic import ChatAnthropic  # type: ignore[import-not-found, unused-ignore]
 
         return ChatAnthropic(
             model=model, base_url=base_url, api_key=api_key, max_retries=0, max_tokens=ANTHROPIC_MAX_TOKENS
         )
-    from langchain_google_genai import ChatGoogleGenerativeAI
+    from langchain_google_genai import ChatGoogleGenerativeAI  # type: ignore[import-not-found, unused-ignore]
 
     # max_retries=1 is "no retries" here: the Google SDK reads 0 as "its own default" (LangChain's docs).
     return ChatGoogleGenerativeAI(
