@@ -10,8 +10,8 @@ What the adapter does, as a litellm user would:
 
 - each model of the union is an OpenAI function tool named after the model (its ``model_config`` title,
   else its class name), its docstring the description, ``model_json_schema()`` the parameters; strict
-  cells use ``openai.pydantic_function_tool(model)`` (the strict schema and ``"strict": true``, which
-  litellm forwards to OpenAI and to Anthropic);
+  cells use ``openai.pydantic_function_tool(model)``: the OpenAI SDK's strict schema (the
+  ``to_strict_json_schema`` litellm itself uses for a pydantic ``response_format``) and ``"strict": true``;
 - ``litellm.completion(model=..., messages=..., tools=..., tool_choice="required", api_base=base_url,
   api_key=api_key)``; streamed, the chunks are gathered and joined with ``litellm.stream_chunk_builder``,
   litellm's documented way to get the whole response back from a stream;
@@ -25,12 +25,16 @@ which litellm extends with ``/models/{model}:generateContent``; Anthropic's lite
 ``/v1/messages``.
 
 Claimed: ``openai`` (``openai/``), ``anthropic`` (``anthropic/``), ``google`` (``gemini/``), strict on
-``openai`` and ``anthropic``. Not claimed: ``openai-responses`` (``completion`` speaks Chat Completions;
-the Responses API is another entry point, ``litellm.responses``), and ``vertexai``: litellm's
-``vertex_ai/`` fetches a Google access token before every request (``VertexBase.get_access_token``),
-which needs Google credentials and the network; its Gemini request and answer translation is the one the
-``google`` column measures. Refusals: ``litellm.UnsupportedParamsError``, litellm's documented "this
-provider cannot take that parameter", raised before sending.
+``openai`` and ``anthropic``: ``completion`` takes ``"strict"`` on any function tool and documents no
+provider without it. OpenAI gets the tool as it is; on Anthropic, 1.110's
+``AnthropicConfig._map_tool_helper`` builds the tool from its name, description and schema only, so
+``strict`` is dropped without a word (the ``anthropic+strict`` column reads ``rejected``: not declared
+strict). Not claimed: ``openai-responses`` (``completion`` speaks Chat Completions; the Responses API is
+another entry point, ``litellm.responses``), and ``vertexai``: litellm's ``vertex_ai/`` fetches a Google
+access token before every request (``VertexBase.get_access_token``), which needs Google credentials and
+the network; its Gemini request and answer translation is the one the ``google`` column measures.
+Refusals: ``litellm.UnsupportedParamsError``, litellm's documented "this provider cannot take that
+parameter" (``drop_params`` silences it), raised before sending.
 
 ``LITELLM_LOCAL_MODEL_COST_MAP=True`` is set (when unset) before litellm is imported: otherwise the
 import fetches a model price list from the network. Run it in its own venv (docs/audit-environments.md)::
