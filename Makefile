@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint smoke conformance bench fuzz audit-instructor docs clean browser
+.PHONY: test lint smoke conformance bench fuzz audit audit-envs audit-instructor docs clean browser
 .PHONY: audit-envs audit-env-harness audit-env-instructor audit-env-langchain audit-env-pydantic-ai audit-env-litellm
 .PHONY: audit-env-mirascope
 
@@ -174,6 +174,35 @@ bench/audit/install-failures/mirascope.json:
 audit-envs: audit-env-harness audit-env-instructor audit-env-langchain audit-env-pydantic-ai audit-env-litellm \
 	audit-env-mirascope
 	@cat $(AUDIT_ENVS)/*.json | grep -E '"(label|status)"' | paste - - | tr -s ' '
+
+# The ecosystem audit: each library's adapter runs in its own venv (built above, once), then harness's own run
+# includes every report and environment record: ONE report in conformance-report/audit/. A venv that could
+# not be built is reported as install_failed and the others still run; a run that broke says so and goes on.
+AUDIT := conformance-report/audit
+AUDIT_EXAMPLES ?= 100
+AUDIT_JOBS ?= 2
+
+# $(call audit_run,LABEL,VENV,ADAPTER)
+define audit_run
+audit-run-$(1): audit-env-$(1)
+	@mkdir -p $(AUDIT_LOGS) && rm -rf $(AUDIT)/$(1)
+	@if test -f $(2)/.harness; then \
+		echo "auditing $(1) (its output: $(AUDIT_LOGS)/$(1)-run.log)"; \
+		LITELLM_LOCAL_MODEL_COST_MAP=True $(2)/bin/harness conformance --adapter $(3) --examples $(AUDIT_EXAMPLES) \
+			--jobs $(AUDIT_JOBS) --out $(AUDIT)/$(1) > $(AUDIT_LOGS)/$(1)-run.log 2>&1 \
+			|| echo "$(1): its run broke (see $(AUDIT_LOGS)/$(1)-run.log)"; \
+	else echo "$(1): not run, its venv could not be built (see $(AUDIT_ENVS)/$(1).json)"; fi
+endef
+
+$(eval $(call audit_run,instructor,$(INSTRUCTOR_VENV),harness.conformance.instructor:adapter))
+$(eval $(call audit_run,langchain,$(LANGCHAIN_VENV),harness.conformance.langchain:adapter))
+$(eval $(call audit_run,pydantic-ai,$(PYDANTIC_AI_VENV),harness.conformance.pydantic_ai:adapter))
+$(eval $(call audit_run,litellm,$(LITELLM_VENV),harness.conformance.litellm_adapter:adapter))
+
+audit: $(VENV)/.installed audit-envs audit-run-instructor audit-run-langchain audit-run-pydantic-ai audit-run-litellm
+	$(BIN)/harness conformance --examples $(AUDIT_EXAMPLES) --jobs $(AUDIT_JOBS) --out $(AUDIT) \
+		$$(for r in $(AUDIT)/*/report.json; do test -f "$$r" && echo --include "$$r"; done) \
+		$$(for e in $(AUDIT_ENVS)/*.json; do test -f "$$e" && echo --environment "$$e"; done)
 
 docs: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider docs
