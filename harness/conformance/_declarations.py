@@ -43,7 +43,7 @@ def declaration_problem(
         tool = tools.get(name)
         if tool is None:
             return f"no function tool named {name!r} (for {model.__qualname__}); declared: {sorted(tools)}"
-        problem = _schema_problem(tool)
+        problem = _schema_problem(tool, model)
         if problem:
             return f"tool {name!r}: {problem}"
         if strict and not tool.strict:
@@ -58,9 +58,11 @@ def json_schema_of(tool: DeclaredTool) -> JSON:
     return converted
 
 
-def _schema_problem(tool: DeclaredTool) -> str | None:
+def _schema_problem(tool: DeclaredTool, model: type[BaseModel]) -> str | None:
     if tool.schema is None:
-        return "no parameter schema"
+        # No parameters is how Gemini and Chat Completions declare a function taking none: only a model
+        # with fields needs a schema (a provider that demands one refuses the request by its own rules).
+        return "no parameter schema" if model.model_fields else None
     schema = json_schema_of(tool)
     if schema.get("type") != "object":
         return f"the schema's root is not an object: {json.dumps(schema)[:200]}"

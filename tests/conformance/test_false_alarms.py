@@ -7,7 +7,7 @@ import json
 import random
 import re
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
@@ -156,3 +156,37 @@ def test_a_boolean_literal_is_a_gemini_limit_and_a_string_literal_is_not() -> No
         looseness(sent, {"on": False}, [BOOLEAN_LITERAL_ERROR])
         == 'properties.on {"type": "boolean"} has no enum/const: admits false'
     )
+
+
+class Empty(BaseModel):
+    pass
+
+
+class Named(BaseModel):
+    name: str
+
+
+@pytest.mark.parametrize(
+    ("prefix", "path", "body"),
+    [
+        ("google", "/v1beta/models/m:generateContent", {"tools": [{"functionDeclarations": [{"name": "{name}"}]}]}),
+        ("openai", "/v1/chat/completions", {"tools": [{"type": "function", "function": {"name": "{name}"}}]}),
+    ],
+)
+def test_a_function_without_parameters_declares_a_model_without_fields(
+    prefix: str, path: str, body: dict[str, Any]
+) -> None:
+    """Gemini and Chat Completions declare a function taking nothing by leaving parameters out: not a fault for a
+    model with no fields (a reduced counterexample often is one), still one for a model with fields."""
+    from harness.conformance._declarations import declaration_problem
+    from harness.conformance._endpoint import Exchange
+    from harness.providers import get_provider
+
+    provider = get_provider(prefix)
+    for model, fault in ((Empty, False), (Named, True)):
+        sent = json.loads(json.dumps(body).replace("{name}", model.__name__))
+        sent |= {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]} if prefix == "google" else {}
+        sent |= {"model": "m", "messages": [{"role": "user", "content": "hi"}]} if prefix == "openai" else {}
+        exchange = Exchange(sent, path, provider.read_request(sent, path=path), None, False)
+        problem = declaration_problem(provider, exchange, [model], strict=False)
+        assert (problem is not None and "no parameter schema" in problem) is fault, problem
