@@ -20,8 +20,10 @@ called with; the run executes them one at a time, in the order of the answer
 (``ToolManager.parallel_execution_mode("sequential")``), so the order recorded is pydantic-ai's.
 Retries are off (``retries=0``): a call pydantic-ai cannot validate raises ``UnexpectedModelBehavior``
 instead of asking the runner again. ``strict=True`` is ``Tool(strict=True)``, claimed where harness
-measures a strict mode (OpenAI's two APIs and Anthropic). ``stream=True`` streams the model request
-(``node.stream(run.ctx)``, as pydantic-ai's docs stream an ``agent.iter`` run), then runs the tools.
+measures a strict mode (OpenAI's two APIs and Anthropic); otherwise ``strict`` is left to pydantic-ai
+(``None``), which, as for its users, sends an OpenAI tool strict whenever its schema allows it.
+``stream=True`` streams the model request (``node.stream(run.ctx)``, as pydantic-ai's docs stream an
+``agent.iter`` run), then runs the tools.
 
 Why function tools and ``agent.iter``: pydantic-ai's structured output (``output_type=[A, B]``, output
 tools) ends the run at the first valid output call and skips the others (``end_strategy="early"``), so
