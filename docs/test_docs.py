@@ -1,15 +1,17 @@
 """Run every documentation page: its ```python blocks in order, in one namespace, offline.
 
 A block fenced as ```<lang> output holds what the Python block just before it prints; the test compares
-the two. Blocks that build a client the way a user would (``harness.from_provider("openai/...")``) run
-too: the environment holds fake keys, so the SDK client is built but never used; the offline client the
-page builds next on an ``httpx2.MockTransport`` replaces it. The real network transports are disabled,
-so a page that forgot its mock transport fails instead of reaching out.
+the two. A block fenced ```python needs MODULE ... runs only where those modules import. Blocks that
+build a client the way a user would (``harness.from_provider("openai/...")``) run too: the environment
+holds fake keys, so the SDK client is built but never used; the offline client the page builds next on
+an ``httpx2.MockTransport`` replaces it. The real network transports are disabled (loopback aside), so a
+page that forgot its mock transport fails instead of reaching out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import re
 from dataclasses import dataclass
@@ -81,7 +83,7 @@ def test_page_runs(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
     page_blocks = blocks(page)
     for index, block in enumerate(page_blocks):
-        if block.lang != "python":
+        if block.lang != "python" or not _available(block):
             continue
         # Pad with blank lines so tracebacks point at the page's own line numbers; dont_inherit keeps this
         # module's `from __future__ import annotations` out of the page, which runs as a plain script would.
@@ -93,6 +95,15 @@ def test_page_runs(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if following is not None and following.info == "output":
             where = f"{page.name}, output block at line {following.line - 1}"
             assert printed.getvalue().strip() == following.code.strip(), f"{where} differs from what the code prints"
+
+
+def _available(block: Block) -> bool:
+    """A block fenced ```python needs MODULE ... runs only where each module imports (a library under audit
+    lives in a venv of its own, not in the project's)."""
+    words = block.info.split()
+    if words[:1] != ["needs"]:
+        return True
+    return all(importlib.util.find_spec(module) is not None for module in words[1:])
 
 
 def test_every_page_is_linked_from_the_index() -> None:
