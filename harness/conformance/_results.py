@@ -146,6 +146,8 @@ def environment(data: Any, *, label: bool = False) -> dict[str, Any]:
     if data.get("status") not in STATUSES:
         raise ValueError(f"environment status {data.get('status')!r}; expected one of {', '.join(STATUSES)}")
     packages = data.get("packages") or {}
+    if isinstance(packages, dict):  # a distribution recorded as null is one the environment does not hold
+        packages = {name: version for name, version in packages.items() if version is not None}
     if not isinstance(packages, dict) or not all(isinstance(v, str) for v in (*packages, *packages.values())):
         raise ValueError(f"environment packages must map names to version strings, not {packages!r}")
     error = data.get("error")

@@ -240,3 +240,13 @@ def test_a_malformed_environment_file_is_a_usage_error(data: Any, tmp_path: Path
     (tmp_path / "env.json").write_text(json.dumps(data))
     arguments = ["conformance", "--providers", "openai", "--features", "strings", "--examples", "3"]
     assert main([*arguments, "--environment", str(tmp_path / "env.json"), "--out", str(tmp_path)]) == EXIT_USAGE
+
+
+def test_a_distribution_recorded_as_null_is_one_the_environment_does_not_hold() -> None:
+    """The venv builder records a distribution it did not find as null (httpx where no library needs it)."""
+    from harness.conformance._results import environment
+
+    entry = environment({"label": "x", "status": "ok", "packages": {"httpx": None, "openai": "3.60.0"}}, label=True)
+    assert entry["packages"] == {"openai": "3.60.0"}
+    with pytest.raises(ValueError, match="version strings"):
+        environment({"label": "x", "status": "ok", "packages": {"openai": 3}}, label=True)
