@@ -51,7 +51,7 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class ParallelToolsResponse:
-    """What :meth:`ParallelToolsClient.create_with_response` returns.
+    """What `ParallelToolsClient.create_with_response` returns.
 
     ``usage`` is the last attempt's, ``total_usage`` the sum over all ``attempts`` (``None`` where the
     provider reported none). With retries, ``calls`` may come from several answers; ``raw`` is the last.
@@ -338,7 +338,7 @@ class _Turn:
 
     @contextlib.contextmanager
     def reading(self, what: str) -> Iterator[None]:
-        """Any failure to read an answer inside is a :class:`MalformedResponseError` (the original chained),
+        """Any failure to read an answer inside is a `MalformedResponseError` (the original chained),
         except harness's own errors and the SDK's API errors, which pass as they are."""
         try:
             yield
@@ -568,7 +568,7 @@ class _ClientBase:
 
 
 class ParallelToolsClient(_ClientBase):
-    """Sync client returned by :func:`harness.from_provider`."""
+    """Sync client returned by `harness.from_provider`."""
 
     @overload
     def create(
@@ -616,7 +616,7 @@ class ParallelToolsClient(_ClientBase):
         validation_context: Any = None,
         **provider_kwargs: Any,
     ) -> list[Any] | ToolCallStream:
-        """Return the validated calls in the provider's order (a list), or a :class:`ToolCallStream`.
+        """Return the validated calls in the provider's order (a list), or a `ToolCallStream`.
 
         ``validation_context`` reaches pydantic validators as ``info.context``.
         """
@@ -640,7 +640,7 @@ class ParallelToolsClient(_ClientBase):
         validation_context: Any = None,
         **provider_kwargs: Any,
     ) -> ParallelToolsResponse:
-        """Like :meth:`create`, plus the raw SDK response, call ids, tool names, usage and attempts."""
+        """Like `create`, plus the raw SDK response, call ids, tool names, usage and attempts."""
         options = {**provider_kwargs, "validation_context": validation_context}
         turn = self._turn(messages, response_model, max_retries, False, options)
         while True:

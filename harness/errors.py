@@ -1,4 +1,4 @@
-"""Every error the harness raises derives from :class:`HarnessError`."""
+"""Every error the harness raises derives from `HarnessError`."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ class ProviderError(HarnessError):
 class ToolCallsFailedError(ToolCallError):
     """Calls still invalid after the last attempt: every one of them, not only the first.
 
-    ``errors`` holds one :class:`ToolCallError` per failing call (``ToolArgumentsError`` with its
+    ``errors`` holds one `ToolCallError` per failing call (``ToolArgumentsError`` with its
     pydantic errors, or ``UnknownToolError``), in the answer's order; ``calls`` the valid calls;
     ``attempts`` how many answers were read; ``raw`` the last raw SDK response. ``tool_name``,
     ``call_id`` and ``raw_arguments`` are the first failing call's.

@@ -65,7 +65,7 @@ class _RecordMode:
 
     pytest-recording removes the cassette before the test runs, so a test that then fails (no key,
     a bug) leaves none. For harness cassettes, rewrite is new_episodes over a cassette that is not read
-    (:func:`~harness.recording._session.configure_for_test`): the old file stays until a passing test's
+    (`harness.recording._session.configure_for_test`): the old file stays until a passing test's
     new one replaces it, in one rename. Rewrite is asked for in three ways, each covered: ``--record-mode``
     (the ``record_mode`` fixture), and ``record_mode`` in a ``vcr`` marker or from the ``vcr_config``
     fixture, which win over the option (a marker put first in ``vcr_markers`` wins over both).

@@ -2,9 +2,9 @@
 
 Two helpers, both on an in-memory ``httpx2`` transport:
 
-- :func:`sdk_client` builds the official SDK client for a provider whose HTTP goes through a transport
+- `sdk_client` builds the official SDK client for a provider whose HTTP goes through a transport
   you give it (a dummy key, retries off, no credential lookup);
-- :class:`MockProvider` is one provider endpoint in memory: queue answers, point a client at it, then
+- `MockProvider` is one provider endpoint in memory: queue answers, point a client at it, then
   look at the requests it received.
 
 Example::
@@ -48,7 +48,7 @@ DEFAULT_MODEL = "test-model"
 class UnexpectedRequestError(AssertionError):
     """A request reached a mock endpoint that had no answer for it.
 
-    An ``AssertionError``, not a :class:`harness.HarnessError`: it is the test's own setup that is wrong,
+    An ``AssertionError``, not a `harness.HarnessError`: it is the test's own setup that is wrong,
     so pytest reports it as a failed expectation, and code under test that handles harness errors
     (a fallback on ``ProviderError``, say) cannot swallow it as if the provider had answered. Note that
     the Anthropic SDK wraps every transport exception, this one included, in
@@ -102,7 +102,7 @@ def sdk_client(
     ``genai.Client`` (it serves both; ``is_async`` only checks the transport can serve async requests).
     The key is a dummy; Vertex AI gets a fixed project, location and access token (``api_key``), so no
     credential is looked up and no token is requested. SDK retries are off, so a test sees an error at once.
-    Without ``transport`` every request fails with :class:`UnexpectedRequestError`: nothing reaches
+    Without ``transport`` every request fails with `UnexpectedRequestError`: nothing reaches
     the network.
 
     Example::
@@ -179,11 +179,11 @@ class MockProvider:
     """One provider endpoint in memory: queued answers are served in order; every request is kept.
 
     ``spec_or_prefix`` is a prefix (``"anthropic"``) or a spec (``"anthropic/claude-sonnet-5"``); the model
-    is what :meth:`client` asks for (``"test-model"`` when not given). An answer queued with
-    :meth:`answer` or :meth:`answer_wire` is written as the provider would send it, as JSON or as a
+    is what `client` asks for (``"test-model"`` when not given). An answer queued with
+    `answer` or `answer_wire` is written as the provider would send it, as JSON or as a
     ``text/event-stream`` according to the request (``"stream": true`` in an OpenAI or Anthropic body, a
     ``:streamGenerateContent`` path for Gemini and Vertex AI), so one queued answer serves ``create()``
-    and ``create(stream=True)`` alike. A request with nothing queued raises :class:`UnexpectedRequestError`.
+    and ``create(stream=True)`` alike. A request with nothing queued raises `UnexpectedRequestError`.
 
     Example::
 
@@ -258,7 +258,7 @@ class MockProvider:
     # --- clients -----------------------------------------------------------------------------
 
     def sdk_client(self, *, is_async: bool = False) -> Any:
-        """The official SDK client for this endpoint (see :func:`sdk_client`)."""
+        """The official SDK client for this endpoint (see `sdk_client`)."""
         return sdk_client(self.prefix, transport=self.transport, is_async=is_async)
 
     @overload

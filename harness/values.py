@@ -1,16 +1,16 @@
 """Values valid against a JSON schema: the provider emulator's arguments and the conformance report's examples.
 
-:func:`values_for` turns a schema (JSON Schema as the providers take it, or Gemini's OpenAPI subset with
+`values_for` turns a schema (JSON Schema as the providers take it, or Gemini's OpenAPI subset with
 ``dialect="openapi"``) into one JSON value the schema admits. It never guesses: what it cannot generate
 with certainty (``not``, ``if``/``then``/``else``, a lookahead in a ``pattern``, a contradictory ``allOf``,
-a recursion with no way out within ``max_depth``) raises :class:`UnsatisfiableSchema`, naming the schema
+a recursion with no way out within ``max_depth``) raises `UnsatisfiableSchema`, naming the schema
 location, unless the schema leaves a way around it (another ``anyOf`` branch, an optional property that is
 then always left out, an empty list).
 
 Draws and shrinking
 -------------------
-Every decision is one draw from a :class:`Source`: :class:`RandomSource` for seeded, repeatable draws (the
-same seed and schema give the same value), :class:`HypothesisSource` inside a Hypothesis test. A draw at
+Every decision is one draw from a `Source`: `RandomSource` for seeded, repeatable draws (the
+same seed and schema give the same value), `HypothesisSource` inside a Hypothesis test. A draw at
 its lowest takes the simplest option: the first ``anyOf``/``oneOf`` branch or ``enum`` value, an optional
 property left out, the shortest string or list the bounds allow, the number nearest 0, plain lowercase
 letters. A source that always answers lowest therefore gives the smallest value (required properties
@@ -119,7 +119,7 @@ class Source(ABC):
 
 
 class RandomSource(Source):
-    """Seeded draws from :class:`random.Random`: the same seed gives the same decisions in every process.
+    """Seeded draws from `random.Random`: the same seed gives the same decisions in every process.
 
     Like Hypothesis, it favours the values that break things: ``integer`` and ``floating`` often give a
     bound, 0, a small number, a whole-number float or an extreme magnitude rather than a uniform draw.
@@ -237,16 +237,16 @@ def values_for(
     ``dialect`` is ``"json-schema"`` or ``"openapi"`` (Gemini's ``parameters``: upper-case types,
     ``nullable``, ``ref``/``defs``, snake_case keys accepted). ``max_depth`` bounds recursion: how many
     times one path through the value may pass a reference that can lead back to itself (nesting that is
-    not recursive is not limited). Raises :class:`UnsatisfiableSchema` for what cannot be generated.
+    not recursive is not limited). Raises `UnsatisfiableSchema` for what cannot be generated.
     The compiled schema is cached, so drawing many values from one schema is cheap.
     """
     return _generator(schema, dialect, max_depth).draw(source)
 
 
 class ValueGenerator:
-    """``schema`` compiled once, to draw many values from; :func:`values_for` keeps a cache of these.
+    """``schema`` compiled once, to draw many values from; `values_for` keeps a cache of these.
 
-    Raises :class:`UnsatisfiableSchema` here when no value can be generated at all.
+    Raises `UnsatisfiableSchema` here when no value can be generated at all.
     """
 
     def __init__(self, schema: Mapping[str, Any] | bool, *, dialect: str = "json-schema", max_depth: int = 6) -> None:

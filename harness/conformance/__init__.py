@@ -1,7 +1,7 @@
 """Conformance: does a pydantic model survive the trip to each provider and back, through a client?
 
-:func:`run` measures an adapter (harness itself by default) cell by cell, one cell per provider and
-feature of :mod:`harness.strategies`, and returns a :class:`Report`; :func:`write_report` writes it as
+`run` measures an adapter (harness itself by default) cell by cell, one cell per provider and
+feature of `harness.strategies`, and returns a `Report`; `write_report` writes it as
 ``report.json``, ``report.md`` and ``report.html``. ``harness conformance`` is the command line.
 """
 

@@ -3,7 +3,7 @@
 An adapter is any callable ``adapter(spec, sdk_client, *, messages, response_model, stream, [strict])``
 returning the parsed instances. ``specs`` and ``strict_specs`` attributes say what it claims; a
 ``refusals`` attribute names the exceptions that mean "this library cannot express that" (see
-:func:`refusal`). An adapter that names any of :data:`ADAPTER_KEYWORDS` in its signature also gets it.
+`refusal`). An adapter that names any of `ADAPTER_KEYWORDS` in its signature also gets it.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ ADAPTER_KEYWORDS = ("async_sdk_client", "transport", "httpx_transport", "base_ur
 
 
 def adapter_keywords(adapter: Callable[..., Any]) -> tuple[str, ...]:
-    """The :data:`ADAPTER_KEYWORDS` ``adapter``'s signature names explicitly (``**kwargs`` gets none, so
+    """The `ADAPTER_KEYWORDS` ``adapter``'s signature names explicitly (``**kwargs`` gets none, so
     the old signature runs unchanged); computed once per adapter."""
     try:
         return _named_keywords(adapter)
@@ -88,7 +88,7 @@ class AdapterRefusal(UnsupportedSchemaError):
 
 
 def refusal(adapter: Callable[..., Any], error: BaseException) -> AdapterRefusal | None:
-    """``error`` as an :class:`AdapterRefusal` when it is one of ``adapter.refusals``, else ``None``."""
+    """``error`` as an `AdapterRefusal` when it is one of ``adapter.refusals``, else ``None``."""
     refusals = tuple(getattr(adapter, "refusals", ()))
     if refusals and isinstance(error, refusals) and not isinstance(error, UnsupportedSchemaError):
         refused = AdapterRefusal(error)

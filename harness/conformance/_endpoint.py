@@ -1,13 +1,13 @@
 """The provider's side of a round trip: an in-memory endpoint that serves one prepared answer.
 
 The runner stands where the provider would. It reads each request as the provider would
-(``Provider.read_request``) and answers with a :class:`~harness.WireAnswer` written by the provider's
+(``Provider.read_request``) and answers with a `harness.WireAnswer` written by the provider's
 own writers, as JSON or as a ``text/event-stream`` according to the request.
 
 One endpoint answers through every door a library may need: the SDK clients (sync and async) on an
 ``httpx2`` transport, an ``httpx`` (v1) transport for libraries still on httpx, and a loopback socket on
 127.0.0.1 for libraries that take only a ``base_url`` and an ``api_key``. Each door serves the same answer
-and records the same :class:`Exchange`.
+and records the same `Exchange`.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Exchange:
 
 
 class Endpoint:
-    """One provider endpoint; :meth:`serve` sets the answer every following request gets."""
+    """One provider endpoint; `serve` sets the answer every following request gets."""
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix

@@ -43,7 +43,7 @@ GEMINI_ENUMS = (
 OPENAI_STRICT = ("https://platform.openai.com/docs/guides/structured-outputs#supported-schemas",)
 ANTHROPIC_STRICT = ("https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs#json-schema-limitations",)
 
-#: pydantic's error for a Literal of booleans given the other boolean, as :func:`._oracle.pydantic_reading`
+#: pydantic's error for a Literal of booleans given the other boolean, as `._oracle.pydantic_reading`
 #: names it: a boolean enum is a limit where a string enum is not.
 BOOLEAN_LITERAL_ERROR = "literal_error:boolean"
 

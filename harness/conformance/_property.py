@@ -4,20 +4,20 @@ Each example draws a union of models for the cell's feature (another, up to five
 adapter refuses it up front) and two lists of instances, then:
 
 1. runs the adapter against an in-memory endpoint, reads the declarations it sent and checks them
-   against the provider's documented rules (:mod:`._declarations`);
+   against the provider's documented rules (`._declarations`);
 2. checks the sent schema is not stricter than the model (each instance validates against it);
 3. answers with the instances as parallel calls, plain and streamed, and compares what comes back
-   (:mod:`._oracle`);
-4. serves values drawn from the *sent* schema (:mod:`harness.values`), which the adapter must read
+   (`._oracle`);
+4. serves values drawn from the *sent* schema (`harness.values`), which the adapter must read
    as pydantic does, or refuse where pydantic does: a looser schema is ``lossy`` only when the
-   limits registry lists it (:mod:`._limits`).
+   limits registry lists it (`._limits`).
 
-Each failure has a kind (:data:`FAILURES`): an example runs all its calls and records the worst kind it
+Each failure has a kind (`FAILURES`): an example runs all its calls and records the worst kind it
 found; the examples after a failing one return at once. Nothing is raised to Hypothesis, so nothing is
 shrunk or replayed by it: its shrinker made a failing cell cost many times a passing one (hundreds of
 adapter calls), and it could not keep the kind fixed. The runner reduces the failing call itself
 instead, within a budget of adapter calls, dropping models, calls and fields and simplifying values
-while the call fails with the same kind (:meth:`CellRun._reduce`).
+while the call fails with the same kind (`CellRun._reduce`).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Cell:
 
 
 class _Failed(Exception):
-    """A call broke the property (:meth:`CellRun._fail` recorded how): the rest of that call is skipped."""
+    """A call broke the property (`CellRun._fail` recorded how): the rest of that call is skipped."""
 
 
 class _Refused(Exception):
@@ -106,7 +106,7 @@ class _Attempt:
     probe: tuple[int, Any] | None = None
 
     def values(self) -> list[tuple[int, Any]]:
-        """Each value's model index and JSON, as :func:`harness.strategies._reduce.reductions` takes them."""
+        """Each value's model index and JSON, as `harness.strategies._reduce.reductions` takes them."""
         if self.probe is not None:
             return [self.probe]
         return [(self.union.models.index(type(call)), wire_arguments(call)) for call in self.calls]
@@ -114,7 +114,7 @@ class _Attempt:
     def smaller(self) -> Iterator[tuple[Any, Callable[[], _Attempt | None]]]:
         """The same call with one model, call or field fewer, or (a round trip) one value simpler, each
         with its label and built when called: ``None`` when the values no longer fit the models (see
-        :mod:`harness.strategies._reduce`). A probe's value is not simplified: it must stay one the sent
+        `harness.strategies._reduce`). A probe's value is not simplified: it must stay one the sent
         schema admits."""
         for label, reduction in reductions(self.union, self.values()):
             yield label, functools.partial(self._built, reduction)
@@ -207,7 +207,7 @@ class CellRun:
 
     @staticmethod
     def _checking(call: Callable[[], object]) -> None:
-        """Run ``call``; a failure ends it, and :meth:`_fail` has recorded it (unless a worse one was)."""
+        """Run ``call``; a failure ends it, and `_fail` has recorded it (unless a worse one was)."""
         with contextlib.suppress(_Failed):
             call()
 
@@ -419,7 +419,7 @@ class CellRun:
 
     def _reduce(self, budget: int) -> None:
         """Make the counterexample smaller: drop models, calls and fields and simplify values while the
-        adapter fails with the same kind (see :mod:`harness.strategies._reduce`), trying each reduction
+        adapter fails with the same kind (see `harness.strategies._reduce`), trying each reduction
         once (one that did not fail again is not tried after a later one did), within ``budget`` adapter
         calls. Its calls count for nothing in the cell's result: not as
         round trips, refusals, probes or limits met."""
@@ -493,7 +493,7 @@ class CellRun:
 
 
 def _looseness(result: _Call, name: str, value: Any, errors: Sequence[str]) -> str:
-    """What in the schema sent for ``name`` let ``value`` through (see :func:`._limits.looseness`)."""
+    """What in the schema sent for ``name`` let ``value`` through (see `._limits.looseness`)."""
     received = result.exchanges[0].received if result.exchanges else None
     tools = received.tools if received is not None else ()
     tool = next((t for t in tools if t.name == name and t.kind == "function"), None)

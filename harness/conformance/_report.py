@@ -1,4 +1,4 @@
-"""Render a conformance :class:`Report` as ``report.json``, Markdown (pull requests, CI summaries), one
+"""Render a conformance `Report` as ``report.json``, Markdown (pull requests, CI summaries), one
 self-contained HTML page, and the compact matrix the CLI prints.
 
 Everything is built from the stdlib (``html``, ``json``) on purpose: the report must render wherever the

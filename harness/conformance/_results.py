@@ -1,4 +1,4 @@
-"""What a conformance run found: one :class:`CellResult` per (provider, feature) cell, and the :class:`Report`.
+"""What a conformance run found: one `CellResult` per (provider, feature) cell, and the `Report`.
 
 ``Report.to_json()`` is the pinned ``report.json`` shape; the writers in ``_report`` render the same
 data as Markdown and HTML.
@@ -25,7 +25,7 @@ FAILURES: tuple[Failure, ...] = ("loses_data", "rejected", "crash", "looser")
 
 
 def worst(kinds: list[Failure]) -> Failure:
-    """The worst of ``kinds`` in the order of :data:`FAILURES`."""
+    """The worst of ``kinds`` in the order of `FAILURES`."""
     return min(kinds, key=FAILURES.index)
 
 
@@ -55,7 +55,7 @@ class Counterexample:
     stream: bool
     #: Which check failed: ``"declarations"``, ``"stricter"``, ``"looser"`` or ``"round trip"``.
     check: str = "round trip"
-    #: What kind of failure it is (one of :data:`FAILURES`).
+    #: What kind of failure it is (one of `FAILURES`).
     kind: Failure = "loses_data"
 
     @classmethod
@@ -73,7 +73,7 @@ class CellResult:
     counterexample: Counterexample | None = None
     #: For ``lossy`` and ``unsupported``: why, from the limits registry or the adapter's refusal.
     reason: str | None = None
-    #: Where the reason is documented, for ``lossy`` cells: :attr:`sources` joined by `` ; `` (for readers
+    #: Where the reason is documented, for ``lossy`` cells: `sources` joined by `` ; `` (for readers
     #: of report.json written before ``sources``).
     source: str | None = None
     #: Each place the reason is documented (a URL, or a note such as a recorded API answer), in order.
@@ -84,10 +84,10 @@ class CellResult:
     adapter: str = "harness"
     #: For a cell that fails on a streamed answer: its outcome over plain answers alone.
     plain_outcome: Outcome | None = None
-    #: The failure kind of a ``fail`` cell (one of :data:`FAILURES`), ``None`` for every other outcome.
+    #: The failure kind of a ``fail`` cell (one of `FAILURES`), ``None`` for every other outcome.
     failure: Failure | None = None
     #: Values drawn from the sent schema and served (the "not looser" check), and draws that
-    #: :mod:`harness.values` could not make from it (``UnsatisfiableSchema``): nothing served.
+    #: `harness.values` could not make from it (``UnsatisfiableSchema``): nothing served.
     probes: int = 0
     undrawable: int = 0
 

@@ -1,6 +1,6 @@
 """The conformance adapter for instructor 1.17: what instructor's parallel modes do with the same answers.
 
-The conformance runner stands in for the provider: it hands :func:`adapter` the real SDK client on an
+The conformance runner stands in for the provider: it hands `adapter` the real SDK client on an
 in-memory transport, answers the request instructor sends with the expected instances as parallel tool
 calls in the provider's exact wire shape (JSON, or an SSE stream when ``stream=True``), and compares what
 comes back. Instructor gets the same answers, byte for byte, as harness's own adapter, so its column in
@@ -19,7 +19,7 @@ without the ``DeprecationWarning``):
   ``Iterable<A>Or<B>``, carrying the instances as a ``tasks`` list.
 
 ``openai-responses`` is not claimed: instructor 1.17 has no parallel mode on the Responses API (called
-anyway, the adapter refuses with :class:`~harness.UnsupportedSchemaError`). No spec is claimed strict.
+anyway, the adapter refuses with `harness.UnsupportedSchemaError`). No spec is claimed strict.
 ``stream=True`` goes to instructor as it is, and the cell records what instructor does: on OpenAI and
 Anthropic its parallel mode raises ``ConfigurationError`` ("stream=True is not supported when using
 PARALLEL_TOOLS mode") before sending; on Gemini and Vertex AI it streams, validating each call's arguments

@@ -43,7 +43,7 @@ class EmulatorState:
 
 
 def create_app(*, seed: int = 0, script: Script | None = None) -> Starlette:
-    """The emulator's ASGI app; ``app.state.emulator`` is its :class:`EmulatorState`."""
+    """The emulator's ASGI app; ``app.state.emulator`` is its `EmulatorState`."""
     state = EmulatorState(seed, script)
 
     async def handle(request: Request) -> Response:

@@ -2,9 +2,9 @@
 
 The SDKs build their response objects without validation, so a field may hold any JSON value (or an SDK
 object where a string was expected). These readers take a field as it comes and either return it in the
-type the reader needs or raise :class:`~harness.errors.MalformedResponseError` naming the provider, the
+type the reader needs or raise `harness.errors.MalformedResponseError` naming the provider, the
 call (``index``, ``name``) and the field. They know JSON and SDK objects, not any provider: the
-counterpart of :mod:`harness.providers._fields`, which reads request bodies.
+counterpart of `harness.providers._fields`, which reads request bodies.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Each provider module holds all knowledge of one wire format, in both directions:
 - forward: tool declarations and request (``build_request``), the SDK call (``send``), then
   *reading* the answer (``read_response``) or its stream (``stream_reader``) -> raw calls;
 - backward: *writing* the answer a provider would send (``write_response``, ``write_events``,
-  ``write_stream``) from wire-level content (:class:`WireAnswer`: call names with raw JSON arguments,
+  ``write_stream``) from wire-level content (`WireAnswer`: call names with raw JSON arguments,
   text, finish reason, usage). ``WireAnswer.of(instances)`` is the thin instance-level layer on top.
   The tests, ``harness.testing``, the emulator and the conformance report all write through it.
 """
@@ -63,7 +63,7 @@ class Usage:
 
 
 def usage_of(raw: Any, input_field: str, output_field: str, total_field: str | None = None) -> Usage | None:
-    """A :class:`Usage` from an SDK usage object's fields (missing counts read as 0)."""
+    """A `Usage` from an SDK usage object's fields (missing counts read as 0)."""
     if raw is None:
         return None
     input_tokens = getattr(raw, input_field, None) or 0
@@ -74,7 +74,7 @@ def usage_of(raw: Any, input_field: str, output_field: str, total_field: str | N
 
 @dataclass
 class ParsedAnswer:
-    """What :meth:`Provider.read_response` found in one answer."""
+    """What `Provider.read_response` found in one answer."""
 
     calls: list[RawCall]
     text: str = ""

@@ -1,10 +1,10 @@
-"""One JSON-schema walker; each provider contributes a :class:`SchemaRules` value, not code.
+"""One JSON-schema walker; each provider contributes a `SchemaRules` value, not code.
 
 The walker starts from pydantic's own schema (``model_json_schema(by_alias=True)``) and
 rewrites it into the dialect a provider accepts.  Every rewrite is exact (``oneOf`` of
 tagged branches -> ``anyOf``, ``const`` -> one-value ``enum``) or moves a keyword the
 provider only ignores into the description, where pydantic still enforces it on the way
-back.  Anything else raises :class:`~harness.errors.UnsupportedSchemaError` naming the
+back.  Anything else raises `harness.errors.UnsupportedSchemaError` naming the
 field path, the feature and the provider: type structure is never erased silently.
 """
 
@@ -50,7 +50,7 @@ class SchemaRules:
     #: Every property becomes required; omittable ones become nullable (OpenAI strict).
     all_required: bool = False
     #: ``"any"``, ``"none"``, or ``"breakable"``: every cycle of references passes through a field that
-    #: can be omitted (see :func:`_unbreakable_edges`).
+    #: can be omitted (see `_unbreakable_edges`).
     recursion: str = "any"
     #: Largest ``minItems`` the provider accepts; larger values move into the description.
     max_min_items: int | None = None

@@ -251,7 +251,7 @@ class Google(Provider):
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
-        """An exception raised while the SDK read the answer (beneath :data:`READING`) is the answer's fault."""
+        """An exception raised while the SDK read the answer (beneath `READING`) is the answer's fault."""
         try:
             yield
         except Exception as exc:

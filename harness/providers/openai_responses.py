@@ -432,7 +432,7 @@ class _ResponsesStreamReader(StreamReader):
     closing ``response.completed`` event lists every output item again; a call it holds that no
     ``output_item.done`` announced is handed out then, so no call is lost to a dropped event, and a
     call it holds differently from the one handed out is malformed. An ``error`` event or a
-    ``response.failed`` ends the stream with a :class:`ProviderError`.
+    ``response.failed`` ends the stream with a `ProviderError`.
     """
 
     def __init__(self) -> None:

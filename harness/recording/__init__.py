@@ -1,7 +1,7 @@
 """Provider cassettes on vcrpy: readable, redacted, indexed, stream-faithful.
 
-The pytest plugin (:mod:`harness.plugin`) uses this through pytest-recording; outside pytest,
-:func:`use_cassette` gives the same cassettes::
+The pytest plugin (`harness.plugin`) uses this through pytest-recording; outside pytest,
+`use_cassette` gives the same cassettes::
 
     with harness.recording.use_cassette("cassettes/weather.yaml", record_mode="once"):
         client.create(...)

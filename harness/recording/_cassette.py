@@ -1,6 +1,6 @@
 """A vcrpy cassette made for LLM calls: indexed lookups, streams kept as streams, three clear failures.
 
-:class:`HarnessCassette` is a ``vcr.cassette.Cassette``: vcrpy still owns record modes, hooks,
+`HarnessCassette` is a ``vcr.cassette.Cassette``: vcrpy still owns record modes, hooks,
 persistence and the patching of every other HTTP library. For httpx2 (the transport of the openai,
 anthropic and google-genai SDKs) it installs its own transport stubs instead of vcrpy's, because
 vcrpy's read a streamed answer whole before handing it over and replay it as one chunk:
@@ -9,7 +9,7 @@ vcrpy's read a streamed answer whole before handing it over and replay it as one
   ends, a stream as its list of events;
 - replaying, a stream is sent back event by event, so calls still arrive as each completes.
 
-Lookups use a :class:`~harness.recording._matching.RequestIndex`, not vcrpy's scan of every
+Lookups use a `harness.recording._matching.RequestIndex`, not vcrpy's scan of every
 recorded request, so replay costs the same at 10 interactions as at 1,000.
 """
 
@@ -120,7 +120,7 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
     def answer_for(self, request: Any) -> Any | None:
         """The recorded response for ``request``, or ``None`` when it is to be recorded.
 
-        Raises :class:`NoCassetteError`, :class:`NoMatchError` or :class:`AlreadyPlayedError` when
+        Raises `NoCassetteError`, `NoMatchError` or `AlreadyPlayedError` when
         the record mode forbids recording it.
         """
         with self._lock:
@@ -255,7 +255,7 @@ def stored_header(value: str) -> str:
     """A header value as a cassette keeps it: ASCII on one line, what the loader accepts.
 
     Servers send other bytes too (UTF-8 or latin-1 text), which httpx2 decodes for the client and cannot
-    send back as text. Such a value is stored as :data:`ESCAPED` and the percent-encoded UTF-8 of what the
+    send back as text. Such a value is stored as `ESCAPED` and the percent-encoded UTF-8 of what the
     client read (``caf%C3%A9``); so is an ASCII value that starts like one, so every stored value
     reads back as itself.
     """
@@ -275,7 +275,7 @@ def replayed_header(value: str) -> bytes:
 
 
 def _stored_headers(headers: httpx2.Headers) -> dict[str, str]:
-    """A request's headers as vcrpy holds them (one value per name), each as :func:`stored_header` keeps it."""
+    """A request's headers as vcrpy holds them (one value per name), each as `stored_header` keeps it."""
     return {name: stored_header(value) for name, value in headers.items() if _TOKEN.fullmatch(name)}
 
 
@@ -335,7 +335,7 @@ class _Tee(httpx2.SyncByteStream, httpx2.AsyncByteStream):
 def _recording(cassette: HarnessCassette, request: Any, response: httpx2.Response) -> httpx2.Response:
     """``response`` as the client gets it, stored once read whole (a non-2xx one only with ``record_errors``).
 
-    What is stored is what the loader reads back: header values as :func:`stored_header` keeps them,
+    What is stored is what the loader reads back: header values as `stored_header` keeps them,
     and no header whose name is not an HTTP token (only an in-process handler can make one; no HTTP
     server can send it).
     """

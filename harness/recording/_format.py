@@ -10,8 +10,8 @@ changed::
     body: {base64: "..."}      # bytes that are not UTF-8
 
 vcrpy hands the serializer ``{"version", "interactions": [{"request", "response"}], "metadata"?}``
-with bodies as strings; :func:`serialize` and :func:`deserialize` convert between that and the file.
-A broken file raises :class:`CassetteFormatError` with the line at fault.
+with bodies as strings; `serialize` and `deserialize` convert between that and the file.
+A broken file raises `CassetteFormatError` with the line at fault.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def serialize(data: dict[str, Any]) -> str:
 
 
 def deserialize(text: str) -> dict[str, Any]:
-    """The file's text -> vcrpy's cassette dict; a broken file raises :class:`CassetteFormatError`.
+    """The file's text -> vcrpy's cassette dict; a broken file raises `CassetteFormatError`.
 
     Every part replay reads is checked here, at load, and named with its line: nothing in the file
     can fail later as a ``KeyError`` in matching or an httpx2 error at replay.

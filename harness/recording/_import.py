@@ -52,7 +52,7 @@ def import_cassette(source: str | Path, *, secrets: Sequence[str] | None = None)
     """The text of ``source`` as a harness cassette, redacted.
 
     ``secrets`` are the values to redact; by default, the keys in the environment
-    (:func:`~harness.recording._redact.secret_values`). Bad content raises :class:`CassetteFormatError`
+    (`harness.recording._redact.secret_values`). Bad content raises `CassetteFormatError`
     (and nothing else) naming the file, and the line of the interaction at fault where it is known.
     """
     path = Path(source)
@@ -292,7 +292,7 @@ def _json_text(value: Any, where: str) -> str:
 
 
 def _decoded_size(raw: bytes, coding: str) -> int:
-    """How long ``raw`` is decoded, counted only up to just past :data:`_MAX_BODY` (a few kB can hold GBs)."""
+    """How long ``raw`` is decoded, counted only up to just past `_MAX_BODY` (a few kB can hold GBs)."""
     limit = _MAX_BODY + 1
     if coding == "br":
         import brotli

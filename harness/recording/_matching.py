@@ -6,7 +6,7 @@ with every upgrade), nor is the host: a cassette recorded through a base-URL ove
 emulator replays against the default endpoint. Vertex AI's project and location are not matched
 either, so a cassette recorded in one project replays in another.
 
-Lookups go through :class:`RequestIndex`, a dict from key to the recorded positions in order, so the
+Lookups go through `RequestIndex`, a dict from key to the recorded positions in order, so the
 cost of a lookup does not grow with the cassette.
 """
 

@@ -19,7 +19,7 @@ from harness.recording._redact import redact_document
 
 
 class CassetteSerializer:
-    """vcrpy's serializer interface over :mod:`harness.recording._format`, redacting what it writes.
+    """vcrpy's serializer interface over `harness.recording._format`, redacting what it writes.
 
     Redaction happens here, at the last step before disk, so no hook or record mode can skip it.
     """

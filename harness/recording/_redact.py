@@ -10,7 +10,7 @@ Before an interaction is written:
 - headers that change on every recording (dates, request ids, rate-limit counters, SDK and platform
   telemetry) are dropped, so a re-recorded cassette's diff shows what really changed.
 
-Secrets are replaced as plain text, the same way :mod:`harness.recording._matching` reads recorded
+Secrets are replaced as plain text, the same way `harness.recording._matching` reads recorded
 bodies, so a recorded request still matches the live one it came from. A key is a run of letters,
 digits, ``-`` and ``_``: inside a JSON string its replacement is still a JSON string.
 """
@@ -88,7 +88,7 @@ Side = Literal["request", "response"]
 def secret_values(extra_variables: Iterable[str] = ()) -> list[str]:
     """The current values of the key variables and of ``extra_variables``: what must not be written.
 
-    Empty values and values under :data:`MIN_SECRET_LENGTH` characters are left out. Longest first, so
+    Empty values and values under `MIN_SECRET_LENGTH` characters are left out. Longest first, so
     a secret that contains another is replaced whole.
     """
     values: list[str] = []
@@ -167,7 +167,7 @@ def redact_document(data: Mapping[str, Any], secrets: Sequence[str]) -> dict[str
 def _scrub(value: Any, secrets: Sequence[str]) -> Any:
     """``value`` with every secret replaced, through strings, bytes, lists and dicts (keys included).
 
-    ``secrets`` come from :func:`_longest_first`.
+    ``secrets`` come from `_longest_first`.
     """
     if isinstance(value, str):
         return _scrub_text(value, secrets)

@@ -52,7 +52,7 @@ def scan_text(text: str, *, secrets: Sequence[str] = ()) -> list[Finding]:
     """Every credential in ``text``, in order, with its 1-based line.
 
     ``secrets`` are values to report wherever they appear whatever their shape (the keys in the
-    environment, from :func:`harness.recording._redact.secret_values`), as kind ``environment-secret``.
+    environment, from `harness.recording._redact.secret_values`), as kind ``environment-secret``.
     """
     findings: list[Finding] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -84,7 +84,7 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], *, secrets: Sequence[str
 
     A directory is searched recursively for cassette files (``.yaml``, ``.yml``, ``.json``), skipping
     hidden directories (``.git``, ``.venv``); a file named explicitly is scanned whatever its suffix.
-    A path that does not exist raises :class:`FileNotFoundError`.
+    A path that does not exist raises `FileNotFoundError`.
     """
     results: dict[Path, list[Finding]] = {}
     for given in paths:

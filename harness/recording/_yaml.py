@@ -3,7 +3,7 @@
 Reading builds values from the composed nodes, not through PyYAML's constructor, so a file holds
 JSON's values only and every fault names the line of its node; nesting and aliases are bounded, so a
 hostile file (a cassette arrives in a pull request) fails at once. Writing never emits an alias.
-What the values must mean as a cassette is :mod:`harness.recording._format`'s business.
+What the values must mean as a cassette is `harness.recording._format`'s business.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def dump_yaml(document: Any) -> str:
 
 
 def load_yaml(text: str) -> Any:
-    """A document another tool wrote (see :func:`load_document`): ``!!binary`` gives bytes, an alias a shared value.
+    """A document another tool wrote (see `load_document`): ``!!binary`` gives bytes, an alias a shared value.
 
     Sharing costs nothing to load; what reads the values must bound what writing them out costs.
     """

@@ -1,12 +1,12 @@
 """Hypothesis strategies for tool models and their answers: the conformance check's inputs.
 
-:func:`union_schemas` draws a :class:`UnionSchema`, several pydantic models with distinct tool names,
-whose :attr:`~UnionSchema.response_model` is ``Iterable[A | B | ...]``; :func:`instances` draws a list
-of instances of them, the parallel tool calls a provider would answer with. :func:`models` draws single
+`union_schemas` draws a `UnionSchema`, several pydantic models with distinct tool names,
+whose `UnionSchema.response_model` is ``Iterable[A | B | ...]``; `instances` draws a list
+of instances of them, the parallel tool calls a provider would answer with. `models` draws single
 models. Each field's annotation is drawn together with a strategy for its values, so every instance is
-valid by construction and round-trips through JSON (see :data:`FEATURES` for what can be exercised).
+valid by construction and round-trips through JSON (see `FEATURES` for what can be exercised).
 
-``UnionSchema.source()`` and :func:`model_source` give pasteable Python for a drawn schema, which is also
+``UnionSchema.source()`` and `model_source` give pasteable Python for a drawn schema, which is also
 what a Hypothesis failure report shows.
 
 Features (``features=None`` enables all; given features are the only ones used, and every field of every

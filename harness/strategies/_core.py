@@ -94,7 +94,7 @@ class UnionSchema:
     """A union of drawn tool models, and what it takes to draw answers for it.
 
     ``models`` have distinct tool names; ``features`` is the enabled set the union was drawn with (all of
-    them for ``features=None``); :attr:`features_used` says which of them the models actually exercise.
+    them for ``features=None``); `features_used` says which of them the models actually exercise.
     """
 
     models: tuple[type[BaseModel], ...]
@@ -110,7 +110,7 @@ class UnionSchema:
 
     @property
     def features_used(self) -> frozenset[str]:
-        """The features the models exercise (a subset of :attr:`features`; ``repeated_calls`` is added
+        """The features the models exercise (a subset of `features`; ``repeated_calls`` is added
         when it is enabled, since it acts on answers)."""
         used = frozenset().union(*(spec.used() for spec in self._specs))
         return used | (self.features & {"repeated_calls"})
@@ -139,8 +139,8 @@ def models(
 
     With ``features`` given, only those features are used and every field exercises at least one of them
     (or, when only naming features are given, the model does). ``features=None`` enables all of
-    :data:`FEATURES`. The class name comes from a small word list; helper classes are ``Item0``,
-    ``Colour0``, ``Level0``, ``Cat0``, ``Node0``... :func:`model_source` renders a drawn model as code.
+    `FEATURES`. The class name comes from a small word list; helper classes are ``Item0``,
+    ``Colour0``, ``Level0``, ``Cat0``, ``Node0``... `model_source` renders a drawn model as code.
 
     Shrinks toward ``min_fields`` fields of plain types, no optionality and no naming features.
     """
@@ -157,10 +157,10 @@ def models(
 def union_schemas(
     draw: DrawFn, min_models: int = 1, max_models: int = 4, *, features: Collection[str] | None = None
 ) -> UnionSchema:
-    """A :class:`UnionSchema` of ``min_models`` to ``max_models`` tool models, each of one to four fields.
+    """A `UnionSchema` of ``min_models`` to ``max_models`` tool models, each of one to four fields.
 
     Models are named ``Weather``, ``Search``, ``Booking``... in order; ``features`` works as in
-    :func:`models`. Shrinks toward ``min_models`` models, then as :func:`models` does, so a failure
+    `models`. Shrinks toward ``min_models`` models, then as `models` does, so a failure
     shrinks to one model with the fewest and simplest fields that still fail.
     """
     enabled = _features.resolve(features)
@@ -206,7 +206,7 @@ def instances(draw: DrawFn, union: UnionSchema, *, min_size: int = 1, max_size: 
 
 
 def model_source(*models: type[BaseModel]) -> str:
-    """Pasteable source for models drawn by :func:`models` or :func:`union_schemas`.
+    """Pasteable source for models drawn by `models` or `union_schemas`.
 
     Raises ValueError for a model that was not drawn here, or for two drawn classes sharing a name.
     """

@@ -224,7 +224,7 @@ _Choice = _Type | tuple[str, str]  # a base type, or ("leaf" or "wrapper", featu
 
 @functools.lru_cache(maxsize=256)
 def _type_choices(base: bool, leaves: tuple[str, ...], wrappers: tuple[str, ...]) -> tuple[_Choice, ...]:
-    """Every choice of :func:`draw_type` in one table, for one draw instead of two.
+    """Every choice of `draw_type` in one table, for one draw instead of two.
 
     Groups come simplest first (plain base types, leaf features, wrapper features) and each group fills
     the same share of the table (its entries repeated), so each is as likely as it was when the group was

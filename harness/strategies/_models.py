@@ -1,8 +1,8 @@
 """Specs for generated models: each field type knows its annotation, its source text and its values.
 
-A drawn model is a tree of small immutable specs (:class:`ModelSpec`, :class:`FieldSpec`, the ``_Type``
-nodes). The same spec gives the annotation handed to :func:`pydantic.create_model`, the source text of
-:func:`harness.strategies.model_source` and the drawer of its values, so the three cannot disagree.
+A drawn model is a tree of small immutable specs (`ModelSpec`, `FieldSpec`, the ``_Type``
+nodes). The same spec gives the annotation handed to `pydantic.create_model`, the source text of
+`harness.strategies.model_source` and the drawer of its values, so the three cannot disagree.
 Classes are cached by the spec's source text, which determines the class; value drawers by the source
 and the spec itself, since one annotation (``int``) can be drawn in several ways.
 """
@@ -130,7 +130,7 @@ _TIMEZONES: Drawer = one_of(
 
 
 def _with_timezone(strategy: SearchStrategy[Any]) -> Drawer:
-    """Naive values of ``strategy`` given one of :data:`_TIMEZONES` (fixed offsets: no imaginary times)."""
+    """Naive values of ``strategy`` given one of `_TIMEZONES` (fixed offsets: no imaginary times)."""
     return lambda draw: draw(strategy).replace(tzinfo=_TIMEZONES(draw))
 
 
@@ -632,7 +632,7 @@ class RecursiveSpec:
         return self.node.name
 
     def values(self) -> Drawer:
-        """Nodes up to :data:`RECURSION_DEPTH` levels deep (built once per class, see :func:`model_values`)."""
+        """Nodes up to `RECURSION_DEPTH` levels deep (built once per class, see `model_values`)."""
         return typing.cast(Drawer, _VALUES.get(values_key(self), self._make_values))
 
     def _make_values(self) -> Drawer:
@@ -746,8 +746,8 @@ _CACHE_SIZE = 2048
 
 
 class _Cache:
-    """Values by key (:func:`spec_key` for classes, :func:`values_key` for drawers), emptied all at once
-    by :func:`trim`, never one entry at a time.
+    """Values by key (`spec_key` for classes, `values_key` for drawers), emptied all at once
+    by `trim`, never one entry at a time.
 
     A class names the classes it depends on, and a drawer validates into the classes of its time: dropping
     one entry would let a rebuilt class meet a drawer (or a parent class) holding its predecessor, and

@@ -9,7 +9,7 @@ the caller keeps the first that still fails the same way, until none does (as de
 Each reduction comes with a label naming what it drops (``("field", "A", "b")``) and is built only when
 asked for: building a union costs a millisecond per model, and a caller that remembers which labels
 failed to reproduce need not try (or build) them again after another reduction succeeded.
-:func:`simplifications` then makes the values themselves simpler, one leaf at a time.
+`simplifications` then makes the values themselves simpler, one leaf at a time.
 """
 
 from __future__ import annotations
