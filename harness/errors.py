@@ -216,3 +216,9 @@ def _clip(value: Any, limit: int = 500) -> str:
 
 class ToolNameError(HarnessError, ValueError):
     """A tool name breaks the provider's naming rule, or two models share one name."""
+
+
+class ModelsError(HarnessError, ValueError):
+    """What `check_models`, ``--models`` or ``--schemas`` was given holds no tool models or cannot be read
+    (a module that does not import, an attribute that is no model, a path that does not exist, the
+    ``[schemas]`` extra missing): names the target and what is wrong with it."""

@@ -43,10 +43,11 @@ from harness.conformance._endpoint import Endpoint, Exchange
 from harness.conformance._limits import Limit, limits_for, looseness
 from harness.conformance._oracle import difference, dumped, pydantic_reading
 from harness.conformance._results import FAILURES, CellResult, Counterexample, Failure, Outcome
+from harness.conformance._rows import ModelUnion, fixed_union
 from harness.errors import UnsupportedSchemaError
 from harness.providers._base import WireAnswer, WireCall
 from harness.strategies import UnionSchema, instances, union_schemas
-from harness.strategies._reduce import reductions, simplifications
+from harness.strategies._reduce import omissions, reductions, simplifications
 from harness.values import HypothesisSource, UnsatisfiableSchema, values_for
 
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "Call the tools for this request."}]
@@ -118,6 +119,10 @@ class _Attempt:
         schema admits."""
         for label, reduction in reductions(self.union, self.values()):
             yield label, functools.partial(self._built, reduction)
+        if self.probe is None and isinstance(self.union, ModelUnion):
+            # A fixed model cannot lose a field, but a value can leave out an optional one.
+            for label, values in omissions(self.values()):
+                yield label, functools.partial(self._built, functools.partial(_as_is, self.union, values))
         if self.probe is None:
             for label, values in simplifications(self.values()):
                 yield label, functools.partial(self._built, functools.partial(_as_is, self.union, values))
@@ -154,6 +159,8 @@ class CellRun:
         #: ``False`` runs plain answers only: how a cell that fails streamed fares without streaming.
         self.streamed = streamed
         self.endpoint = _endpoint(cell.prefix)
+        #: The union of a ``model:`` row (the user's own models); ``None`` draws one per example.
+        self.fixed = fixed_union(cell.feature)
         self.round_trips = 0
         self.checked = 0
         self.refused = 0
@@ -178,6 +185,11 @@ class CellRun:
     def example(self, data: st.DataObject) -> None:
         if self.failure is not None:
             return  # the cell has failed: the rest of Hypothesis's examples cost nothing
+        if self.fixed is not None:  # a row of the user's models: only its instances are drawn
+            with contextlib.suppress(_Refused):
+                self._check(data, self.fixed)
+                self.checked += 1
+            return
         # A union the adapter refuses up front checks nothing: draw another, so a cell where some unions
         # are refused (Gemini and required recursion, say) still runs the round trips asked for.
         for _ in range(UNIONS_PER_EXAMPLE):

@@ -16,10 +16,22 @@ from typing import Any
 
 from harness.conformance._results import FAILURES, OUTCOMES, CellResult, Counterexample, Failure, Outcome, Report
 
-SYMBOLS: dict[Outcome, str] = {"pass": "✅", "lossy": "🟡", "unsupported": "⚪", "fail": "❌"}
+SYMBOLS: dict[Outcome, str] = {"pass": "✅", "lossy": "🟡", "unsupported": "⚪", "unconvertible": "⬜", "fail": "❌"}
 #: Fixed-width words for the terminal matrix; ``FAIL`` shouts so it is found without colour.
-TERMINAL_WORDS: dict[Outcome, str] = {"pass": "pass", "lossy": "lossy", "unsupported": "unsup", "fail": "FAIL"}
-_ANSI: dict[Outcome, str] = {"pass": "\033[32m", "lossy": "\033[33m", "unsupported": "\033[2m", "fail": "\033[1;31m"}
+TERMINAL_WORDS: dict[Outcome, str] = {
+    "pass": "pass",
+    "lossy": "lossy",
+    "unsupported": "unsup",
+    "unconvertible": "unconv",
+    "fail": "FAIL",
+}
+_ANSI: dict[Outcome, str] = {
+    "pass": "\033[32m",
+    "lossy": "\033[33m",
+    "unsupported": "\033[2m",
+    "unconvertible": "\033[2;35m",
+    "fail": "\033[1;31m",
+}
 _ANSI_RESET = "\033[0m"
 #: A failing cell shows its kind; in the terminal a word of at most five letters, shouting as FAIL does.
 TERMINAL_KINDS: dict[Failure, str] = {"loses_data": "LOSS", "rejected": "REJ", "crash": "CRASH", "looser": "LOOSE"}
@@ -318,6 +330,13 @@ def render_markdown(report: Report) -> str:
     unsupported = _sorted_results(report, "unsupported")
     lines += ["", "## Unsupported", ""]
     lines += [_md_reason_item(result) for result in unsupported] or ["None."]
+    unconvertible = _sorted_results(report, "unconvertible")
+    if unconvertible:  # only --schemas rows can be: a feature report keeps its sections
+        lines += ["", "## Unconvertible schemas", ""]
+        lines += [
+            _md_reason_item(result) + (f" ({_md_inline(result.origin)})" if result.origin else "")
+            for result in unconvertible
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -566,7 +585,7 @@ def _html_detail(result: CellResult) -> str:
 
 _CSS = """
 :root{--pass:#1e7b34;--pass-bg:#dcf5e2;--lossy:#7a5b00;--lossy-bg:#fff1c2;--unsupported:#5a6270;
---unsupported-bg:#eceff3;--fail:#a01919;--fail-bg:#ffdcdc;--line:#d5d9e0;--head:#f6f7f9}
+--unsupported-bg:#eceff3;--unconvertible:#6b3f86;--unconvertible-bg:#f1e6f7;--fail:#a01919;--fail-bg:#ffdcdc;--line:#d5d9e0;--head:#f6f7f9}
 *{box-sizing:border-box}
 body{margin:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1b1f24}
 header.page{padding:12px 16px;border-bottom:1px solid var(--line);background:#fff}
@@ -598,6 +617,7 @@ font-size:12px;position:sticky;left:0;z-index:2;white-space:nowrap}
 .outcome-pass{background:var(--pass-bg);color:var(--pass)}
 .outcome-lossy{background:var(--lossy-bg);color:var(--lossy)}
 .outcome-unsupported{background:var(--unsupported-bg);color:var(--unsupported)}
+.outcome-unconvertible{background:var(--unconvertible-bg);color:var(--unconvertible)}
 .outcome-fail{background:var(--fail-bg);color:var(--fail);font-weight:600}
 .cell.dim{background:transparent;cursor:default}
 .cell.dim>span{visibility:hidden}
@@ -606,7 +626,8 @@ border:1px solid var(--line);border-radius:6px;padding:10px 14px;background:#fff
 #panel-empty{color:#777;margin:0}
 .detail h3{margin:0 0 6px;font-size:15px;padding-right:24px}
 .detail h4{margin:12px 0 4px;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#555}
-.detail.outcome-pass,.detail.outcome-lossy,.detail.outcome-unsupported,.detail.outcome-fail{background:#fff;color:inherit;
+.detail.outcome-pass,.detail.outcome-lossy,.detail.outcome-unsupported,.detail.outcome-unconvertible,
+.detail.outcome-fail{background:#fff;color:inherit;
 font-weight:400}
 .detail .close{float:right;border:0;background:none;font-size:20px;line-height:1;cursor:pointer;color:#555}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px}
@@ -618,7 +639,7 @@ pre.error{white-space:pre-wrap;background:#fff5f5;border-color:#f3c2c2}
 .truncated{color:#7a5b00;font-style:italic;margin:2px 0 0}
 tr[hidden]{display:none}
 @media (prefers-color-scheme:dark){body,header.page,aside#panel,.detail.outcome-pass,.detail.outcome-lossy,
-.detail.outcome-unsupported,.detail.outcome-fail{background:#16191d;color:#e3e6ea}
+.detail.outcome-unsupported,.detail.outcome-unconvertible,.detail.outcome-fail{background:#16191d;color:#e3e6ea}
 .matrix th,.legend button{background:#22262b;color:#e3e6ea}pre{background:#1e2227;color:#e3e6ea}
 .meta,.facts dt,.detail h4,.matrix th.adapter{color:#9aa3ad}}
 """

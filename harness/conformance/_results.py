@@ -10,8 +10,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-Outcome = Literal["pass", "lossy", "unsupported", "fail"]
-OUTCOMES: tuple[Outcome, ...] = ("pass", "lossy", "unsupported", "fail")
+Outcome = Literal["pass", "lossy", "unsupported", "unconvertible", "fail"]
+#: A cell's verdict: the round trip holds; holds but loses what the provider documents it loses; is not
+#: measured because the adapter (or provider) refuses it up front; is not measured because the row's
+#: schema did not become a pydantic model faithfully (``--schemas``); breaks (see `FAILURES`).
+OUTCOMES: tuple[Outcome, ...] = ("pass", "lossy", "unsupported", "unconvertible", "fail")
 
 Status = Literal["ok", "install_failed", "import_failed"]
 #: How a client's environment (its venv) came out: ready, or why its column is missing.
@@ -71,7 +74,8 @@ class CellResult:
     examples: int
     outcome: Outcome
     counterexample: Counterexample | None = None
-    #: For ``lossy`` and ``unsupported``: why, from the limits registry or the adapter's refusal.
+    #: For ``lossy``, ``unsupported`` and ``unconvertible``: why (the limits registry, the adapter's refusal,
+    #: the keyword the conversion could not keep).
     reason: str | None = None
     #: Where the reason is documented, for ``lossy`` cells: `sources` joined by `` ; `` (for readers
     #: of report.json written before ``sources``).
@@ -90,6 +94,9 @@ class CellResult:
     #: `harness.values` could not make from it (``UnsatisfiableSchema``): nothing served.
     probes: int = 0
     undrawable: int = 0
+    #: Where a ``model:`` row's schema came from, ``"<file>[#<index>]"`` (``--schemas``); ``None`` for a
+    #: feature row and for a model given as a class.
+    origin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

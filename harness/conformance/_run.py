@@ -21,6 +21,7 @@ from harness.conformance._adapters import (
 from harness.conformance._endpoint import check_models, current_models, use_models
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
+from harness.conformance._rows import Row, fixed_unions
 from harness.providers import PREFIXES
 
 #: Every provider the report knows: each API, and each strict mode as a provider of its own.
@@ -41,6 +42,7 @@ def run(
     seed: int | None = None,
     jobs: int = 1,
     models: Mapping[str, str] | None = None,
+    rows: Sequence[Row] | None = None,
     on_result: Callable[[CellResult], None] | None = None,
 ) -> Report:
     """Run the round-trip property for every (provider, feature) cell and return the report.
@@ -50,7 +52,8 @@ def run(
     ``None`` runs derandomized: the same examples every time. ``jobs`` > 1 spreads cells over processes.
     ``models`` (prefix -> name) replaces the default model names the adapter is asked for
     (``DEFAULT_MODELS``); the spec it gets is ``prefix/name``. ``on_result`` is called with each cell's
-    result as it is done (a progress bar, say).
+    result as it is done (a progress bar, say). ``rows`` (from `model_rows` or `schema_rows`) replaces the
+    features with the user's own models: a fixed union per row, whose instances alone are drawn.
     """
     from harness.strategies import FEATURES
 
@@ -59,10 +62,21 @@ def run(
     named = getattr(function, "name", None)  # an adapter may name itself ("instructor")
     label = named if isinstance(named, str) and named else reference or adapter_name(function)
     providers = list(PROVIDERS if providers is None else providers)
-    features = list(FEATURES if features is None else features)
-    check_arguments(providers=providers, features=features, examples=examples, jobs=jobs, models=models or {})
-    with _models(models or {}):
-        return _run(function, reference, label, providers, features, examples, seed, jobs, on_result)
+    if rows is not None and features is not None:
+        raise ValueError("rows and features exclude each other: a report is on drawn features or on given models")
+    features = list(FEATURES if features is None else features) if rows is None else [row.feature for row in rows]
+    check_arguments(
+        providers=providers, features=features if rows is None else [], examples=examples, jobs=jobs, models=models
+    )
+    by_feature = {row.feature: row for row in rows or ()}
+    if len(by_feature) < len(rows or ()):
+        raise ValueError("two rows share a label: pass the rows through unique() first")
+    with _models(models or {}), fixed_unions(by_feature):
+        report = _run(function, reference, label, providers, features, examples, seed, jobs, on_result, by_feature)
+    for result in report.results:
+        row = by_feature.get(result.feature)
+        result.origin = row.origin if row is not None else None
+    return report
 
 
 @contextlib.contextmanager
@@ -85,8 +99,8 @@ def _run(
     seed: int | None,
     jobs: int,
     on_result: Callable[[CellResult], None] | None,
+    rows: Mapping[str, Row],
 ) -> Report:
-
     specs, strict_specs = claimed_specs(function)
     started = time.perf_counter()
     results: dict[Cell, CellResult] = {}
@@ -95,7 +109,13 @@ def _run(
         for provider in providers:
             cell = Cell(provider, feature)
             why = _unclaimed_reason(cell, specs, strict_specs, label)
-            if why:
+            row = rows.get(feature)
+            if row is not None and row.unconvertible is not None:
+                results[cell] = CellResult(provider, feature, 0, "unconvertible", reason=row.unconvertible)
+                results[cell].adapter = label
+                if on_result is not None:
+                    on_result(results[cell])
+            elif why:
                 results[cell] = unclaimed(cell, why)
                 results[cell].adapter = label
                 if on_result is not None:
@@ -185,13 +205,15 @@ def _results(
     seed: int | None,
     jobs: int,
 ) -> Iterator[CellResult]:
-    if jobs == 1 or len(cells) <= 1:
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if jobs == 1 or len(cells) <= 1 or (not fork and any(cell.feature.startswith("model:") for cell in cells)):
+        # (A model row's union lives in this process: a spawned worker could not see it.)
         for cell in cells:
             yield CellRun(function, cell).run(examples, seed)
         return
     # Cells go to workers by reference where there is one, so a file-loaded adapter is re-imported there.
     target: Callable[..., Any] | str = reference if reference is not None else function
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    context = multiprocessing.get_context("fork" if fork else None)
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         models = current_models()
         futures = [pool.submit(_run_cell, target, cell, examples, seed, models) for cell in cells]

@@ -81,6 +81,28 @@ def simplifications(values: Sequence[Value]) -> Iterator[tuple[Hashable, list[Va
             yield ("leaf", position, path, _key((index, simpler))), changed
 
 
+def omissions(values: Sequence[Value]) -> Iterator[tuple[Hashable, list[Value]]]:
+    """``values`` with one object key left out, outermost first, with a label: for a fixed model, whose
+    fields cannot be dropped, the smallest instance is the one with the fewest optional fields present.
+    The caller checks each against its model (a required key cannot go)."""
+    for position, (index, value) in enumerate(values):
+        for path, smaller in _omitted(value):
+            changed = [*values[:position], (index, smaller), *values[position + 1 :]]
+            yield ("omit", position, path, _key((index, smaller))), changed
+
+
+def _omitted(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(value, dict):
+        for key in value:
+            yield (*path, key), {k: v for k, v in value.items() if k != key}
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        for inner, smaller in _omitted(item, (*path, key)):
+            copy = dict(value) if isinstance(value, dict) else list(value)
+            copy[key] = smaller
+            yield inner, copy
+
+
 def _simpler(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """(path, the whole value with the leaf at ``path`` simpler), outermost first."""
     for simpler in _simpler_leaf(value):
