@@ -264,7 +264,20 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         ),
     )
     parser.add_argument("--providers", type=_names, help="comma-separated: openai,openai+strict,anthropic,... (all)")
-    parser.add_argument("--features", type=_names, help="comma-separated feature names (all)")
+    rows = parser.add_mutually_exclusive_group()
+    rows.add_argument("--features", type=_names, help="comma-separated feature names (all)")
+    rows.add_argument(
+        "--models",
+        metavar="MODULE[:ATTR]",
+        help="rows of your own tool models: a module's BaseModel subclasses, or a list or Iterable[A | B] there",
+    )
+    rows.add_argument(
+        "--schemas",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="rows of JSON Schema files or function declarations (.json, .jsonl, or folders of them)",
+    )
     parser.add_argument("--examples", type=int, default=100, help="round trips per cell (default: 100)")
     parser.add_argument("--adapter", help="module:name or path/to/file.py:name (default: harness itself)")
     parser.add_argument("--seed", type=int, help="a seed for other examples (default: derandomized, the same each run)")
@@ -290,7 +303,7 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         action="append",
         default=[],
         metavar="PREFIX=NAME",
-        help="the model the adapter is asked for on PREFIX (repeatable; default: a real name per provider)",
+        help="the LLM the adapter is asked for on PREFIX (repeatable; default: a real name per provider)",
     )
     parser.add_argument(
         "--environment",
@@ -312,6 +325,21 @@ def _models(values: Sequence[str]) -> dict[str, str]:
             raise ValueError(f"--model takes PREFIX=NAME, not {value!r}")
         models[prefix.strip()] = name.strip()
     return models
+
+
+def _rows(models: str | None, schemas: Sequence[Path] | None) -> list[Any]:
+    """The rows of ``--models`` or ``--schemas`` (each schema converted once, here, before any cell)."""
+    from harness.conformance import model_rows, schema_rows
+    from harness.conformance._rows import unique
+
+    if models is not None:
+        import os
+
+        # `--models myapp.tools` from the project's folder finds the module, as `python -m` would.
+        if os.getcwd() not in sys.path and "" not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        return unique(model_rows(models))
+    return unique(schema_rows(schemas or []))
 
 
 def _environments(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
@@ -347,9 +375,12 @@ def _conformance(arguments: argparse.Namespace) -> int:
 
     jobs = arguments.jobs or os.cpu_count() or 1
     providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
+    rows = None
     try:  # every usage error before any cell runs; an error after that is the run's own
         models = _models(arguments.model)
         check_arguments(providers=providers, features=features, examples=arguments.examples, jobs=jobs, models=models)
+        if arguments.models or arguments.schemas:
+            rows = _rows(arguments.models, arguments.schemas)
         environments = _environments(arguments.environment)
         for kind in arguments.fail_on or ():
             if kind not in FAILURES:
@@ -360,12 +391,13 @@ def _conformance(arguments: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
         _error(str(error))
         return EXIT_USAGE
-    progress = _progress_bar(len(providers) * len(features))
+    progress = _progress_bar(len(providers) * len(features if rows is None else rows))
     try:
         report = run(
             adapter=arguments.adapter,
             providers=arguments.providers,
             features=arguments.features,
+            rows=rows,
             examples=arguments.examples,
             seed=arguments.seed,
             jobs=jobs,

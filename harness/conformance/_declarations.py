@@ -72,15 +72,17 @@ def _schema_problem(tool: DeclaredTool, model: type[BaseModel]) -> str | None:
 def stricter_problem(exchange: Exchange, instances: Sequence[BaseModel]) -> str | None:
     """The first instance whose arguments the sent schema rejects, or ``None``."""
     assert exchange.received is not None
-    validators = {
-        tool.name: _validator(json.dumps(json_schema_of(tool), sort_keys=True))
+    validator_keys = {
+        tool.name: json.dumps(json_schema_of(tool), sort_keys=True)
         for tool in exchange.received.tools
         if tool.kind == "function"
     }
+    validators = {name: _validator(text) for name, text in validator_keys.items()}
     for i, instance in enumerate(instances):
         name = tool_name(type(instance))
         validator = validators[name]
-        arguments = wire_arguments(instance)
+        schema = json.loads(validator_keys[name])
+        arguments = absent_as_null(wire_arguments(instance), schema, schema.get("$defs", {}))
         try:
             error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
         except (jsonschema.exceptions.UnknownType, referencing.exceptions.Unresolvable) as broken:
@@ -92,6 +94,50 @@ def stricter_problem(exchange: Exchange, instances: Sequence[BaseModel]) -> str 
                 f"({json.dumps(arguments, ensure_ascii=False)[:300]}) breaks it at {where}: {error.message[:300]}"
             )
     return None
+
+
+def absent_as_null(value: Any, schema: Any, defs: dict[str, Any]) -> Any:
+    """``value`` with ``null`` for each key it leaves out that the sent schema requires and lets be null:
+    how a provider following that schema (OpenAI strict: every key required, an omittable one nullable)
+    says "absent". The round trip then checks the client reads that null back as absent."""
+    if not isinstance(schema, dict):
+        return value
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return absent_as_null(value, defs.get(ref.removeprefix("#/$defs/")), defs)
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        properties = schema["properties"]
+        out = {key: absent_as_null(item, properties.get(key), defs) for key, item in value.items()}
+        for key in schema.get("required", ()):
+            if key not in out and key in properties and _admits_null(properties[key], defs):
+                out[key] = None
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [absent_as_null(item, schema["items"], defs) for item in value]
+    for branches in (schema.get("anyOf"), schema.get("oneOf")):
+        if isinstance(branches, list) and isinstance(value, dict):
+            objects = [b for b in branches if isinstance(b, dict) and _resolved(b, defs).get("type") == "object"]
+            if len(objects) == 1:
+                return absent_as_null(value, objects[0], defs)
+    return value
+
+
+def _resolved(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = defs.get(ref.removeprefix("#/$defs/"))
+        return target if isinstance(target, dict) else {}
+    return schema
+
+
+def _admits_null(schema: Any, defs: dict[str, Any]) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    schema = _resolved(schema, defs)
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_admits_null(branch, defs) for branch in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
 
 
 @functools.lru_cache(maxsize=1024)

@@ -46,13 +46,13 @@ _models: dict[str, str] = dict(DEFAULT_MODELS)
 
 def use_models(models: Mapping[str, str]) -> dict[str, str]:
     """Ask adapters for ``models`` (prefix -> name; the others keep theirs); returns the previous set."""
-    check_models(models)
+    check_model_names(models)
     previous = dict(_models)
     _models.update(models)
     return previous
 
 
-def check_models(models: Mapping[str, str]) -> None:
+def check_model_names(models: Mapping[str, str]) -> None:
     """ValueError for a model of an unknown provider, or a name that is empty or holds whitespace."""
     for prefix, name in models.items():
         if prefix not in PREFIXES:

@@ -93,9 +93,9 @@ LIMITS: tuple[Limit, ...] = (
     _limit(
         _GOOGLE,
         "format",
-        "date_from_datetime_parsing time_parsing time_delta_parsing uuid_parsing",
-        "Gemini's function schema documents no date, time, duration or uuid format for strings (only enum and "
-        "date-time): the format is not enforced",
+        "date_from_datetime_parsing time_parsing time_delta_parsing uuid_parsing url_parsing url_scheme",
+        "Gemini's function schema documents no date, time, duration, uuid or uri format for strings (only enum "
+        "and date-time): the format is not enforced",
         GEMINI_FORMATS,
     ),
     _limit(
@@ -118,6 +118,14 @@ LIMITS: tuple[Limit, ...] = (
         "minLength maxLength",
         "string_too_short string_too_long",
         "strict structured outputs take no string length bounds",
+        OPENAI_STRICT,
+    ),
+    _limit(
+        _OPENAI_STRICT,
+        "format",
+        "url_parsing url_scheme",
+        "strict structured outputs take the formats date-time, time, date, duration, email, hostname, ipv4, ipv6 "
+        "and uuid only: a uri is not enforced",
         OPENAI_STRICT,
     ),
     _limit(
@@ -188,6 +196,8 @@ _REFUSED_BY: dict[str, tuple[tuple[str, ...], str]] = {
     "time_parsing": (("format",), "string"),
     "time_delta_parsing": (("format",), "string"),
     "uuid_parsing": (("format",), "string"),
+    "url_parsing": (("format",), "string"),
+    "url_scheme": (("format",), "string"),
     "greater_than": (("exclusiveMinimum",), "number"),
     "greater_than_equal": (("minimum",), "number"),
     "less_than": (("exclusiveMaximum",), "number"),

@@ -113,6 +113,11 @@ def outcome_counts(results: Iterable[CellResult]) -> dict[Outcome, int]:
     return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
 
 
+def _shown(counts: dict[Outcome, int]) -> list[Outcome]:
+    """The outcomes a summary counts: all of them, but ``unconvertible`` only where a schema was."""
+    return [outcome for outcome in OUTCOMES if outcome != "unconvertible" or counts[outcome]]
+
+
 def failure_counts(results: Iterable[CellResult]) -> dict[Failure, int]:
     """Failing cells per kind (a failing cell of a report without kinds counts in none)."""
     counts = Counter(result.failure for result in results if result.outcome == "fail")
@@ -220,7 +225,7 @@ def _md_outcome(result: CellResult) -> str:
 
 def _md_totals(results: list[CellResult]) -> str:
     counts = outcome_counts(results)
-    text = " · ".join(f"{SYMBOLS[outcome]} {counts[outcome]} {outcome}" for outcome in OUTCOMES)
+    text = " · ".join(f"{SYMBOLS[outcome]} {counts[outcome]} {outcome}" for outcome in _shown(counts))
     return text + _kinds_text(results, " · ")
 
 
@@ -397,11 +402,10 @@ def _terminal_cell(result: CellResult | None, width: int, *, color: bool) -> str
 
 def _terminal_counts(results: list[CellResult], *, color: bool) -> str:
     counts = outcome_counts(results)
-    parts = [f"{counts[outcome]} {outcome}" for outcome in OUTCOMES]
+    shown = _shown(counts)
+    parts = [f"{counts[outcome]} {outcome}" for outcome in shown]
     if color:
-        parts = [
-            f"{_ANSI[o]}{part}{_ANSI_RESET}" if counts[o] else part for o, part in zip(OUTCOMES, parts, strict=True)
-        ]
+        parts = [f"{_ANSI[o]}{part}{_ANSI_RESET}" if counts[o] else part for o, part in zip(shown, parts, strict=True)]
     return ", ".join(parts) + _kinds_text(results)
 
 
@@ -470,12 +474,14 @@ def _html_meta(report: Report) -> str:
         facts.append(f"harness {report.harness_version}")
     adapters = adapters_of(report)
     if len(adapters) > 1:
-        per_adapter = [
-            f"{a}: "
-            + ", ".join(f"{n} {o}" for o, n in outcome_counts(r for r in report.results if r.adapter == a).items())
-            + _kinds_text(r for r in report.results if r.adapter == a)
-            for a in adapters
-        ]
+        per_adapter = []
+        for a in adapters:
+            counts = outcome_counts(r for r in report.results if r.adapter == a)
+            per_adapter.append(
+                f"{a}: "
+                + ", ".join(f"{counts[o]} {o}" for o in _shown(counts))
+                + _kinds_text(r for r in report.results if r.adapter == a)
+            )
         facts.append("; ".join(per_adapter))
     return f'<p class="meta">{" · ".join(_e(fact) for fact in facts)}</p>'
 
@@ -736,7 +742,7 @@ def _html_environments(report: Report) -> str:
 def render_html(report: Report) -> str:
     """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason."""
     counts = outcome_counts(report.results)
-    title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in OUTCOMES) + _kinds_text(report.results)
+    title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in _shown(counts)) + _kinds_text(report.results)
     # One panel per cell as the matrix shows it (a repeated cell keeps its last result), so ids stay unique.
     details = "".join(_html_detail(result) for result in _grid(report.results).values())
     return (

@@ -18,7 +18,7 @@ from harness.conformance._adapters import (
     harness_adapter,
     load_adapter,
 )
-from harness.conformance._endpoint import check_models, current_models, use_models
+from harness.conformance._endpoint import check_model_names, current_models, use_models
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
 from harness.conformance._rows import Row, fixed_unions
@@ -173,7 +173,7 @@ def check_arguments(
     unknown provider or one that is no name."""
     from harness.strategies import FEATURES
 
-    check_models(models or {})
+    check_model_names(models or {})
     for provider in providers:
         if provider not in PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")

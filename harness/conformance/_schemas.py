@@ -58,8 +58,8 @@ _INEXPRESSIBLE = (
     "$recursiveRef",
 )
 #: Keywords whose value is one subschema, a list of them, or a map of names to them.
-_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
-_ONE += ("unevaluatedProperties", "unevaluatedItems", "additionalItems")
+_ONE: tuple[str, ...] = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+_ONE += ("propertyNames", "unevaluatedProperties", "unevaluatedItems", "additionalItems")
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _counter = itertools.count()
@@ -226,7 +226,9 @@ def _subschemas(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]
 def _model(declaration: Declaration, generate: Any) -> tuple[type[BaseModel], str]:
     """The declaration's model (titled with its exact name) and the source that defines it."""
     class_name = _class_name(declaration.name)
-    schema = _open_objects(declaration.schema)
+    # An object that leaves additionalProperties unsaid converts to a model that ignores extra keys, as
+    # every strict mode and converter reads a tool's parameters; one that says true keeps them.
+    schema = declaration.schema
     if declaration.description and "description" not in schema:
         schema = {**schema, "description": declaration.description}
     try:
@@ -244,7 +246,11 @@ def _model(declaration: Declaration, generate: Any) -> tuple[type[BaseModel], st
         model.model_rebuild(force=True)
     except Exception as error:
         raise _Unconvertible(f"the converted model does not build: {_line(error)}") from error
-    text = f"{source.rstrip()}\n\n\nfrom collections.abc import Iterable\n\nresponse_model = Iterable[{class_name}]\n"
+    name = model.__name__
+    text = (
+        f'{source.rstrip()}\n\n\n{name}.model_config["title"] = {json.dumps(declaration.name)}  # the tool\'s name\n'
+        f"{name}.model_rebuild(force=True)\n\nfrom collections.abc import Iterable\n\nresponse_model = Iterable[{name}]\n"
+    )
     return model, text
 
 
@@ -262,28 +268,6 @@ def _last_model(module: types.ModuleType) -> type[BaseModel]:
     if not models:
         raise LookupError("the converter wrote no model class")
     return models[-1]
-
-
-def _open_objects(schema: Any) -> Any:
-    """``schema`` with ``additionalProperties: true`` spelled out on each object that leaves it unsaid: it
-    means the same in JSON Schema, and the converter then keeps the extra keys (``extra="allow"``)
-    instead of dropping them."""
-    if isinstance(schema, list):
-        return [_open_objects(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in _ONE or key in _LIST:
-            out[key] = _open_objects(value)
-        elif key in _MAP and isinstance(value, dict):
-            out[key] = {name: _open_objects(item) for name, item in value.items()}
-        else:
-            out[key] = value
-    closed = {"additionalProperties", "patternProperties", "unevaluatedProperties"} & out.keys()
-    if "properties" in out and not closed:
-        out["additionalProperties"] = True
-    return out
 
 
 def conversion_problem(schema: dict[str, Any], model: type[BaseModel], *, seed: str) -> str | None:
@@ -311,12 +295,11 @@ def conversion_problem(schema: dict[str, Any], model: type[BaseModel], *, seed: 
             model.model_validate_json(json.dumps(value))
         except (UnsatisfiableSchema, ValidationError):
             continue  # the model's own schema is checked when its row is drawn
-        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-        if error is not None:
-            where = error.json_path
+        refusal = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        if refusal is not None:
             return (
-                f"keyword {error.validator!r} at {where}: the converted model accepts {_short(value)}, "
-                f"which the schema rejects ({error.message[:200]})"
+                f"keyword {refusal.validator!r} at {refusal.json_path}: the converted model accepts "
+                f"{_short(value)}, which the schema rejects ({refusal.message[:200]})"
             )
     return None
 
@@ -367,6 +350,8 @@ def _generator() -> Any:
     """``generate(schema_text, class_name) -> source``: datamodel-code-generator, set for faithful models."""
     try:
         import datamodel_code_generator as dmc
+        from datamodel_code_generator.enums import DataModelType
+        from datamodel_code_generator.parser import LiteralType
     except ImportError as error:
         raise ModelsError(
             "--schemas converts schemas with datamodel-code-generator, which is not installed: "
@@ -377,7 +362,7 @@ def _generator() -> Any:
         source = dmc.generate(
             text,
             input_file_type=dmc.InputFileType.JsonSchema,
-            output_model_type=dmc.DataModelType.PydanticV2BaseModel,
+            output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=dmc.PythonVersion.PY_311,
             class_name=class_name,
             formatters=[],  # no black or isort run: the source is executed, not read
@@ -388,7 +373,7 @@ def _generator() -> Any:
             use_standard_collections=True,
             use_union_operator=True,
             use_schema_description=True,
-            enum_field_as_literal="all",
+            enum_field_as_literal=LiteralType.All,
             use_double_quotes=True,
             # An optional property is left out, not sent as null: MISSING, not None, is its default.
             use_missing_sentinel=True,
