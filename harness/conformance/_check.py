@@ -118,8 +118,7 @@ def failure_message(report: Report, failing: Sequence[Any]) -> str:
 
     head = f"{len(failing)} of {len(report.results)} cells failed:"
     lines = [head, ""]
-    for result in failing:
-        lines += [f"provider {result.provider} · {result.feature} · {result.failure or 'fail'}"]
+    for result in failing:  # each headed "### ❌ <provider> · model:<Name> (<adapter>): <kind>"
         lines += _md_failure(result)
     return "\n".join(lines)
 

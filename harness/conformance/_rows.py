@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import sys
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -114,6 +115,8 @@ def model_rows(target: Any) -> list[Row]:
         stem = target.__name__.rpartition(".")[2]
         return [_single(model, stem) for model in found]
     found = models_of(target, what=label)
+    if label == "(all)":  # given the object: named as its models' module names it, where it does
+        label = _name_in(sys.modules.get(found[0].__module__), target) or label
     stem = _module_stem(found[0])
     rows = [_single(model, _module_stem(model)) for model in found]
     if len(found) > 1:
@@ -222,6 +225,13 @@ def _first(error: ValidationError) -> str:
 
 def _single(model: type[BaseModel], stem: str) -> Row:
     return measured(f"model:{tool_name(model)}", [model], _import_source([model]), origin=None, stem=stem)
+
+
+def _name_in(module: types.ModuleType | None, value: Any) -> str | None:
+    for name, bound in vars(module).items() if module is not None else ():
+        if bound is value and not name.startswith("_"):
+            return name
+    return None
 
 
 def _module_stem(model: type[BaseModel]) -> str:

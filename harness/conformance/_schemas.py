@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
 from pydantic import BaseModel, ValidationError
 
 from harness.conformance._rows import Row, measured
@@ -63,6 +64,7 @@ _ONE += ("propertyNames", "unevaluatedProperties", "unevaluatedItems", "addition
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _counter = itertools.count()
+_EXPERIMENTAL_MISSING = "from pydantic.experimental.missing_sentinel import MISSING"
 
 
 @dataclass
@@ -235,6 +237,8 @@ def _model(declaration: Declaration, generate: Any) -> tuple[type[BaseModel], st
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             source = generate(json.dumps(schema), class_name)
+        if hasattr(pydantic, "MISSING"):  # no longer experimental since pydantic 2.14
+            source = source.replace(_EXPERIMENTAL_MISSING, "from pydantic import MISSING")
     except Exception as error:
         raise _Unconvertible(f"datamodel-code-generator cannot convert it: {_line(error)}") from error
     module = types.ModuleType(f"harness_schemas_{next(_counter)}")
@@ -247,10 +251,10 @@ def _model(declaration: Declaration, generate: Any) -> tuple[type[BaseModel], st
     except Exception as error:
         raise _Unconvertible(f"the converted model does not build: {_line(error)}") from error
     name = model.__name__
-    text = (
-        f'{source.rstrip()}\n\n\n{name}.model_config["title"] = {json.dumps(declaration.name)}  # the tool\'s name\n'
-        f"{name}.model_rebuild(force=True)\n\nfrom collections.abc import Iterable\n\nresponse_model = Iterable[{name}]\n"
-    )
+    title = f"{name}.model_config[\"title\"] = {json.dumps(declaration.name)}  # the tool's name"
+    lines = [source.rstrip(), "", "", title, f"{name}.model_rebuild(force=True)", ""]
+    lines += ["from collections.abc import Iterable", "", f"response_model = Iterable[{name}]"]
+    text = "\n".join(lines) + "\n"
     return model, text
 
 
