@@ -251,7 +251,7 @@ def _model(declaration: Declaration, generate: Any) -> tuple[type[BaseModel], st
     except Exception as error:
         raise _Unconvertible(f"the converted model does not build: {_line(error)}") from error
     name = model.__name__
-    title = f"{name}.model_config[\"title\"] = {json.dumps(declaration.name)}  # the tool's name"
+    title = f'{name}.model_config["title"] = {json.dumps(declaration.name)}  # the tool\'s name'
     lines = [source.rstrip(), "", "", title, f"{name}.model_rebuild(force=True)", ""]
     lines += ["from collections.abc import Iterable", "", f"response_model = Iterable[{name}]"]
     text = "\n".join(lines) + "\n"

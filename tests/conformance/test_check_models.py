@@ -110,7 +110,7 @@ def test_a_downstream_suite_runs_one_item_per_cell_over_two_workers(pytester: py
         "-v",
         "--rootdir",
         str(pytester.path),
-        f"--import-mode=append",
+        "--import-mode=append",
         "-o",
         f"pythonpath={root}",
     )

@@ -7,13 +7,18 @@ import pytest
 
 from harness import HarnessError
 from harness.conformance import model_rows, run
-from harness.conformance._rows import unique
+from harness.conformance._rows import ModelUnion, Row, unique
 from harness.errors import ModelsError
 from tests.conformance import other_tools, own_tools
 
 
-def labels(rows: list) -> list[str]:
+def labels(rows: list[Row]) -> list[str]:
     return [row.feature for row in rows]
+
+
+def union(row: Row) -> ModelUnion:
+    assert row.union is not None, row.unconvertible
+    return row.union
 
 
 def test_a_module_gives_its_own_models_each_alone() -> None:
@@ -23,14 +28,14 @@ def test_a_module_gives_its_own_models_each_alone() -> None:
     assert [row.models for row in rows] == [(own_tools.GetWeather,), (own_tools.Search,)]
     assert all(row.origin is None and row.unconvertible is None for row in rows)
     # The source a counterexample carries imports the models from where they are defined.
-    assert "from tests.conformance.own_tools import GetWeather" in rows[0].union.source()
+    assert "from tests.conformance.own_tools import GetWeather" in union(rows[0]).source()
 
 
 def test_a_response_model_gives_each_model_and_the_union_as_a_whole() -> None:
     rows = model_rows("tests.conformance.own_tools:TOOLS")
     assert labels(rows) == ["model:GetWeather", "model:Search", "model:TOOLS"]
-    assert rows[-1].union.models == (own_tools.GetWeather, own_tools.Search)
-    assert "response_model = Iterable[GetWeather | Search]" in rows[-1].union.source()
+    assert union(rows[-1]).models == (own_tools.GetWeather, own_tools.Search)
+    assert "response_model = Iterable[GetWeather | Search]" in union(rows[-1]).source()
     # A list of one model is one row: no union row repeats it.
     assert labels(model_rows(own_tools.ONLY_SEARCH)) == ["model:Search"]
 

@@ -65,6 +65,7 @@ def test_every_schema_gets_a_row_and_each_refusal_names_the_keyword() -> None:
     assert tool_name(model) == "get_weather"
     assert model.__doc__ and "Current weather" in model.__doc__
     namespace: dict[str, object] = {}
+    assert weather.union is not None
     exec(weather.union.source(), namespace)
     assert tool_name(namespace["GetWeather"]) == "get_weather"  # type: ignore[arg-type]
 
@@ -121,7 +122,7 @@ def test_two_declarations_of_one_name_are_prefixed_with_their_file_stem(tmp_path
 def test_a_path_without_schemas_is_a_typed_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ModelsError, match=f"--schemas {tmp_path}/nowhere: no such file or folder"):
         schema_rows([tmp_path / "nowhere"])
-    with pytest.raises(ModelsError, match="holds no .json or .jsonl file"):
+    with pytest.raises(ModelsError, match=r"holds no \.json or \.jsonl file"):
         schema_rows([tmp_path])
 
 
