@@ -321,7 +321,31 @@ _UNSUPPORTED = {
     "$dynamicRef": "$dynamicRef is not supported",
     "$recursiveRef": "$recursiveRef is not supported",
 }
-_OBJECT_KW = frozenset({"properties", "required", "additionalProperties", "minProperties", "maxProperties"})
+_OBJECT_KW = frozenset(
+    {"properties", "required", "additionalProperties", "minProperties", "maxProperties", "propertyNames"}
+)
+#: Keywords that say what an object's keys look like, supported in the forms `_keyed_form` accepts.
+_KEYED = frozenset({"propertyNames", "patternProperties"})
+_NAME_KW = frozenset({"type", "pattern", "minLength", "maxLength", "format"})
+
+
+def _keyed_form(schema: Mapping[str, Any]) -> bool:
+    """A map whose keys follow one rule: ``propertyNames`` of string keywords only (pydantic's
+    ``dict[Annotated[str, pattern], T]``), or one ``patternProperties`` entry standing for
+    ``additionalProperties`` (no declared properties, no other extra keys). Other forms stay unsupported."""
+    if schema.get("properties"):
+        return False
+    names, patterned = schema.get("propertyNames"), schema.get("patternProperties")
+    if names is not None and not (isinstance(names, Mapping) and set(names) <= _NAME_KW):
+        return False
+    if patterned is not None:
+        if names is not None or not isinstance(patterned, Mapping) or len(patterned) != 1:
+            return False
+        if schema.get("additionalProperties", False) is not False:
+            return False
+    return True
+
+
 _ARRAY_KW = frozenset({"items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems"})
 _STRING_KW = frozenset({"minLength", "maxLength", "pattern"})
 _NUMBER_KW = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
@@ -624,7 +648,7 @@ class _Arr(_Node):
 
 
 class _Obj(_Node):
-    __slots__ = ("extra", "extra_random", "max_props", "min_props", "names", "props", "required")
+    __slots__ = ("extra", "extra_random", "keys", "max_props", "min_props", "names", "props", "required")
 
     def __init__(
         self,
@@ -634,17 +658,20 @@ class _Obj(_Node):
         extra_random: bool,
         min_props: int,
         max_props: int,
+        keys: _Node | None = None,
     ) -> None:
         super().__init__(ptr, math.inf)
         self.props = props  # (name, node, required, pointer) in output order
         self.extra, self.extra_random = extra, extra_random
+        self.keys = keys  # what an extra key looks like (propertyNames, a patternProperties pattern)
         self.min_props, self.max_props = min_props, max_props
         self.names = frozenset(name for name, *_ in props)
         self.required = sum(1 for _, _, req, _ in props if req)
 
     def children(self) -> Sequence[_Node]:
         nodes = [node for _, node, _, _ in self.props]
-        return [*nodes, self.extra] if self.extra is not None else nodes
+        nodes += [self.extra] if self.extra is not None else []
+        return [*nodes, self.keys] if self.keys is not None else nodes
 
     def settle(self) -> float:
         need = max((node.need for _, node, req, _ in self.props if req), default=0.0)
@@ -671,7 +698,7 @@ class _Obj(_Node):
         if self.extra_random and extra is not None and room > 0 and extra.need <= r:
             cap = _LIST_CAPS[min(ctx.max_depth - r, len(_LIST_CAPS) - 1)]
             for _ in range(min(room, src.integer(0, cap))):
-                key = _plain(src, 0, 8)
+                key = self.keys.draw(ctx, r) if self.keys is not None else _plain(src, 0, 8)
                 if key not in out and key not in self.names:
                     out[key] = extra.draw(ctx, r)
         if len(out) < self.min_props:
@@ -886,7 +913,7 @@ class _Compiler:
         if not isinstance(schema, Mapping):
             return self.impossible(ptr, f"not a schema: {schema!r}")
         for key, reason in _UNSUPPORTED.items():
-            if key in schema:
+            if key in schema and not (key in _KEYED and _keyed_form(schema)):
                 return self.impossible(f"{ptr}/{key}", reason)
         if "allOf" in schema:
             return self.all_of(schema, ptr)
@@ -1132,6 +1159,13 @@ class _Compiler:
             return self.impossible(ptr, "minProperties/maxProperties must be non-negative integers")
         additional = schema.get("additionalProperties")
         extra: _Node | None
+        keys: _Node | None = None
+        patterned = schema.get("patternProperties")
+        if isinstance(patterned, Mapping) and patterned:  # one entry: `_keyed_form`
+            ((pattern, additional),) = patterned.items()
+            keys = self.node({"type": "string", "pattern": pattern}, f"{ptr}/patternProperties")
+        if isinstance(schema.get("propertyNames"), Mapping):
+            keys = self.node({"type": "string", **schema["propertyNames"]}, f"{ptr}/propertyNames")
         if additional is None or additional is True:
             extra = self.add(_AnyValue(f"{ptr}/additionalProperties"))
         elif additional is False:
@@ -1139,7 +1173,7 @@ class _Compiler:
         else:
             extra = self.node(additional, f"{ptr}/additionalProperties")
         # dict[str, T] and dict[str, Any] get a few random keys; a model's undeclared keys are left alone
-        extra_random = isinstance(additional, Mapping) or (additional is True and not properties)
+        extra_random = isinstance(additional, Mapping) or (additional is True and not properties) or keys is not None
         order = list(properties)
         ordering = schema.get("propertyOrdering")
         if isinstance(ordering, list):
@@ -1158,7 +1192,7 @@ class _Compiler:
             return self.impossible(ptr, f"{len(wanted)} required properties but maxProperties is {hi}")
         if lo > hi:
             return self.impossible(ptr, f"minProperties {lo} is above maxProperties {hi}")
-        return self.add(_Obj(ptr, props, extra, extra_random, lo, hi))
+        return self.add(_Obj(ptr, props, extra, extra_random, lo, hi, keys))
 
     # -- oneOf: can the branches be told apart without looking at the value? --
 

@@ -33,7 +33,9 @@ from pydantic import (
     HttpUrl,
     IPvAnyAddress,
     SecretStr,
+    StringConstraints,
     ValidationError,
+    create_model,
 )
 
 from harness.errors import HarnessError, UnsupportedSchemaError
@@ -461,6 +463,14 @@ SCHEMAS: dict[str, JSON] = {
     "pattern boundary": {"type": "string", "pattern": r"^\w+\b"},
     **{f"format {name}": {"type": "string", "format": name} for name in FORMATS},
     "format and lengths": {"type": "string", "format": "email", "maxLength": 40},
+    "pattern-keyed map": {"type": "object", "patternProperties": {"^x-[a-z]+$": {"type": "string", "maxLength": 4}}},
+    "closed pattern-keyed map": {
+        "type": "object",
+        "patternProperties": {"^[A-Z]{2}$": {"type": "integer"}},
+        "additionalProperties": False,
+        "maxProperties": 3,
+    },
+    "named keys": {"type": "object", "propertyNames": {"pattern": "^[a-z]{1,5}$"}, "additionalProperties": True},
 }
 
 
@@ -478,6 +488,16 @@ def test_oneof_overlap_is_resolved_by_the_value() -> None:
     assert all(isinstance(v, float) and not v.is_integer() for v in values)
     lengths = {len(v) for _, v in draws(SCHEMAS["oneOf overlapping strings"])}
     assert {0, 1, 4} <= lengths and not lengths & {2, 3}
+
+
+def test_keys_follow_their_pattern_and_some_maps_are_not_empty() -> None:
+    # The validator above checks every key against its pattern; here: the keys are really drawn.
+    for name in ("pattern-keyed map", "closed pattern-keyed map", "named keys"):
+        assert sum(bool(value) for _, value in draws(SCHEMAS[name])) >= DRAWS // 4, name
+    # pydantic writes dict[Annotated[str, pattern], T] as patternProperties: its values validate too.
+    Map = create_model("Map", labels=(dict[Annotated[str, StringConstraints(pattern=r"^[a-z]+$")], int], ...))
+    for _, value in draws(Map.model_json_schema()):
+        Map.model_validate(value)
 
 
 def test_unavoidable_parts_are_avoided() -> None:
@@ -770,6 +790,18 @@ UNSATISFIABLE: list[tuple[str, JSON, str, str]] = [
     ("unsupported format", {"type": "string", "format": "json-string"}, "#/format", "json-string"),
     ("false", {"type": "object", "properties": {"a": False}, "required": ["a"]}, "#/properties/a", "false"),
     ("dangling ref", {"$ref": "#/$defs/Missing"}, "#", "names nothing"),
+    (
+        "pattern keys beside properties",
+        {"type": "object", "properties": {"a": {}}, "patternProperties": {"^x": {}}},
+        "#/patternProperties",
+        "not supported",
+    ),
+    (
+        "two key patterns",
+        {"type": "object", "patternProperties": {"^x": {}, "^y": {}}},
+        "#/patternProperties",
+        "not supported",
+    ),
     ("remote ref", {"$ref": "https://example.com/schema"}, "#", "local"),
     ("no multiple in range", {"type": "integer", "multipleOf": 10, "minimum": 1, "maximum": 9}, "#", "multiple"),
 ]

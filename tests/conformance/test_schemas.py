@@ -30,6 +30,7 @@ def test_each_way_of_writing_a_tool_is_found_with_its_name_and_origin() -> None:
         "events.jsonl#1": "cancel",
         "get_weather.json": "get_weather",  # {"name", "description", "parameters"}
         "headers.json": "headers",  # a plain JSON Schema: named after its file
+        "labels.json": "set_labels",
         "lookup.json": "lookup",
         "remote.json": "remote",
         "scalar.json": "scalar",
@@ -39,12 +40,11 @@ def test_each_way_of_writing_a_tool_is_found_with_its_name_and_origin() -> None:
 
 def test_every_schema_gets_a_row_and_each_refusal_names_the_keyword() -> None:
     rows = {row.feature: row for row in unique(schema_rows([CATALOGUE]))}
-    assert len(rows) == 11
+    assert len(rows) == 12
     refused = {label: row.unconvertible for label, row in rows.items() if row.unconvertible}
     assert set(refused) == {
         "model:broken",
         "model:cancel",
-        "model:headers",
         "model:lookup",
         "model:remote",
         "model:scalar",
@@ -54,7 +54,6 @@ def test_every_schema_gets_a_row_and_each_refusal_names_the_keyword() -> None:
     assert refused["model:remote"].startswith("$ref at #/properties/geo: 'https://example.com/geo.json' is outside")
     assert refused["model:pick"].startswith("keyword 'uniqueItems' at #/properties/ids")
     assert refused["model:lookup"].startswith("keyword 'patternProperties' at # beside 'properties'")
-    assert "patternProperties" in refused["model:headers"]
     assert "type is 'string'" in refused["model:scalar"]
     # Overlapping oneOf branches: the two-way check finds a value the model takes and the schema refuses.
     assert refused["model:cancel"].startswith("keyword 'oneOf' at $.reason: the converted model accepts")
@@ -106,6 +105,15 @@ def test_harness_fails_no_row_it_did_not_refuse_up_front() -> None:
     assert outcomes["openai+strict", "model:create_contact"] == "lossy"  # a uri format it does not enforce
     assert outcomes["openai+strict", "model:tag_contact"] == "unsupported"  # a dict of labels: refused up front
     assert outcomes["anthropic", "model:tag_contact"] == "pass"
+    # Keys that follow a pattern (patternProperties): sent as they are where the provider takes them,
+    # refused up front naming the field where it does not (strict modes, Gemini).
+    for label in ("model:headers", "model:set_labels"):
+        assert outcomes["openai", label] == outcomes["anthropic", label] == "pass"
+        for provider in ("openai+strict", "anthropic+strict", "google"):
+            assert outcomes[provider, label] == "unsupported"
+    reasons = {(r.provider, r.feature): r.reason for r in report.results}
+    assert "patternProperties) at set_labels.labels" in reasons["openai+strict", "model:set_labels"]
+    assert "'patternProperties' at set_labels.labels" in reasons["google", "model:set_labels"]
 
 
 def test_two_declarations_of_one_name_are_prefixed_with_their_file_stem(tmp_path: Path) -> None:
