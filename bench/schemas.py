@@ -27,7 +27,23 @@ from typing import Any
 from harness.conformance import PLAIN_PROVIDERS, run, schema_rows
 from harness.conformance._rows import unique
 
-WORDS = "city query account order amount note email url when tags limit country street label status".split()
+WORDS = [
+    "city",
+    "query",
+    "account",
+    "order",
+    "amount",
+    "note",
+    "email",
+    "url",
+    "when",
+    "tags",
+    "limit",
+    "country",
+    "street",
+    "label",
+    "status",
+]
 
 
 def declaration(index: int, rng: random.Random) -> dict[str, Any]:

@@ -111,7 +111,7 @@ def test_harness_fails_no_row_it_did_not_refuse_up_front() -> None:
         assert outcomes["openai", label] == outcomes["anthropic", label] == "pass"
         for provider in ("openai+strict", "anthropic+strict", "google"):
             assert outcomes[provider, label] == "unsupported"
-    reasons = {(r.provider, r.feature): r.reason for r in report.results}
+    reasons = {(r.provider, r.feature): r.reason or "" for r in report.results}
     assert "patternProperties) at set_labels.labels" in reasons["openai+strict", "model:set_labels"]
     assert "'patternProperties' at set_labels.labels" in reasons["google", "model:set_labels"]
 
