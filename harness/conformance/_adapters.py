@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from harness.errors import UnsupportedSchemaError
+from harness.errors import ToolNameError, UnsupportedSchemaError
 from harness.providers import PREFIXES, get_provider
 
 #: The prefixes with a strict tool mode: those whose provider module declares strict schema rules.
@@ -47,6 +47,8 @@ def harness_adapter(
 
 harness_adapter.specs = PREFIXES  # type: ignore[attr-defined]
 harness_adapter.strict_specs = STRICT_PREFIXES  # type: ignore[attr-defined]
+# A tool name the provider's rule forbids (a dot for OpenAI, say) is refused before sending, naming it.
+harness_adapter.refusals = (ToolNameError,)  # type: ignore[attr-defined]
 
 
 #: What an adapter may ask for by naming it in its signature, so no library needs private attributes to

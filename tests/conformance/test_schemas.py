@@ -18,6 +18,9 @@ from harness.conformance._schemas import conversion_problem, declarations
 from harness.errors import ModelsError
 
 CATALOGUE = Path(__file__).parent.parent / "data" / "schemas"
+#: more.json: draft-07 definitions, type lists with null, integer and mixed enums, defaults, a tagged
+#: oneOf, a recursive $defs chain, a declaration without parameters, and a dotted tool name.
+MORE = ["draft7_defs", "nullable_types", "int_enum", "defaults", "tagged_union", "recursive", "no_params", "lookup.v2"]
 
 
 def test_each_way_of_writing_a_tool_is_found_with_its_name_and_origin() -> None:
@@ -32,6 +35,7 @@ def test_each_way_of_writing_a_tool_is_found_with_its_name_and_origin() -> None:
         "headers.json": "headers",  # a plain JSON Schema: named after its file
         "labels.json": "set_labels",
         "lookup.json": "lookup",
+        **{f"more.json#{i}": name for i, name in enumerate(MORE)},
         "remote.json": "remote",
         "scalar.json": "scalar",
         "unique.json": "pick",
@@ -40,7 +44,7 @@ def test_each_way_of_writing_a_tool_is_found_with_its_name_and_origin() -> None:
 
 def test_every_schema_gets_a_row_and_each_refusal_names_the_keyword() -> None:
     rows = {row.feature: row for row in unique(schema_rows([CATALOGUE]))}
-    assert len(rows) == 12
+    assert len(rows) == 12 + len(MORE)
     refused = {label: row.unconvertible for label, row in rows.items() if row.unconvertible}
     assert set(refused) == {
         "model:broken",
@@ -91,7 +95,7 @@ def test_the_conversion_check_catches_a_model_looser_or_stricter_than_its_schema
 def test_harness_fails_no_row_it_did_not_refuse_up_front() -> None:
     rows = unique(schema_rows([CATALOGUE]))
     providers = ["openai", "openai+strict", "openai-responses", "anthropic", "anthropic+strict", "google"]
-    report = run(providers=providers, rows=rows, examples=10, jobs=2)
+    report = run(providers=providers, rows=rows, examples=5, jobs=2)
     assert len(report.results) == len(rows) * len(providers)
     assert [r for r in report.results if r.outcome == "fail"] == []
     by_label = {row.feature: row for row in rows}
@@ -112,6 +116,12 @@ def test_harness_fails_no_row_it_did_not_refuse_up_front() -> None:
         for provider in ("openai+strict", "anthropic+strict", "google"):
             assert outcomes[provider, label] == "unsupported"
     reasons = {(r.provider, r.feature): r.reason or "" for r in report.results}
+    # A dotted name breaks OpenAI's and Anthropic's naming rule: refused before sending, naming it.
+    assert outcomes["openai", "model:lookup.v2"] == outcomes["anthropic", "model:lookup.v2"] == "unsupported"
+    assert reasons["openai", "model:lookup.v2"].startswith("tool name 'lookup.v2' (from LookupV2) breaks openai's rule")
+    assert outcomes["google", "model:lookup.v2"] == "pass"  # Gemini's names take dots
+    for label in ("model:draft7_defs", "model:nullable_types", "model:int_enum", "model:tagged_union"):
+        assert {outcomes[provider, label] for provider in providers} <= {"pass", "lossy"}, label
     assert "patternProperties) at set_labels.labels" in reasons["openai+strict", "model:set_labels"]
     assert "'patternProperties' at set_labels.labels" in reasons["google", "model:set_labels"]
 
