@@ -54,6 +54,7 @@ bench: $(VENV)/.installed $(INSTRUCTOR_VENV)/.installed
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/conformance.py
+	$(BIN)/python bench/schemas.py
 
 # The recipe succeeds without the stamp when pip fails, so `bench` goes on (and the next run retries).
 $(INSTRUCTOR_VENV)/.installed:
