@@ -134,6 +134,10 @@ def _admits_null(schema: Any, defs: dict[str, Any]) -> bool:
     if not isinstance(schema, dict):
         return False
     schema = _resolved(schema, defs)
+    if ("const" in schema and schema["const"] is not None) or (
+        isinstance(schema.get("enum"), list) and None not in schema["enum"]
+    ):
+        return False
     kind = schema.get("type")
     if kind == "null" or (isinstance(kind, list) and "null" in kind):
         return True

@@ -103,7 +103,7 @@ def declarations(path: Path) -> Iterator[Declaration]:
 def _documents(file: Path) -> Iterator[Declaration]:
     stem = file.stem
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # a byte-order mark, as Windows editors write, is read past
     except (OSError, UnicodeDecodeError) as error:
         yield Declaration(stem, None, str(file), stem, problem=f"cannot read the file: {error}")
         return
@@ -163,7 +163,10 @@ def convert(declaration: Declaration, generate: Any) -> Row:
             problem = str(error)
     if problem is not None:
         return Row(feature, None, declaration.origin, problem, declaration.stem)
-    problem = conversion_problem(declaration.schema, model, seed=declaration.origin)
+    try:
+        problem = conversion_problem(declaration.schema, model, seed=declaration.origin)
+    except Exception as error:  # the schema breaks the checker itself (jsonschema, harness.values)
+        problem = f"the conversion cannot be checked: {_line(error)}"
     if problem is not None:
         return Row(feature, None, declaration.origin, problem, declaration.stem, (model,))
     return measured(feature, [model], source, origin=declaration.origin, stem=declaration.stem)
@@ -182,20 +185,40 @@ def _problem(schema: Any) -> str | None:
     try:
         jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
     except jsonschema.SchemaError as error:
-        where = "/".join(str(part) for part in error.path) or "the root"
+        where = "/".join(["#", *map(str, error.path)])
         return f"invalid JSON Schema at {where}: {error.validator!r} {error.message}"
-    if schema.get("type", "object") != "object" or not ({"type", "properties"} & schema.keys()):
+    if schema.get("type", "object") != "object" or not ({"type", "properties", "$ref", "allOf"} & schema.keys()):
         return f"a tool's parameters are an object schema; this one's type is {schema.get('type')!r}"
     for pointer, node in _subschemas(schema, "#"):
         ref = node.get("$ref")
         if isinstance(ref, str) and not ref.startswith("#"):
             return f"$ref at {pointer}: {ref!r} is outside the document, and is never fetched"
+        if isinstance(ref, str) and not _points_into(schema, ref):
+            return f"$ref at {pointer}: {ref!r} names nothing in the document"
         for keyword in _INEXPRESSIBLE:
             if keyword in node and _constrains(keyword, node[keyword]):
                 return f"keyword {keyword!r} at {pointer}: a pydantic model cannot express it (the converter drops it)"
         if "patternProperties" in node and "properties" in node:
             return f"keyword 'patternProperties' at {pointer} beside 'properties': a pydantic model cannot express both"
     return None
+
+
+def _points_into(document: Any, ref: str) -> bool:
+    """Whether the local JSON pointer ``ref`` (``#/$defs/A``) names a part of ``document``; an anchor
+    (``#name``) is looked for as an ``$anchor``."""
+    fragment = ref[1:]
+    if fragment and not fragment.startswith("/"):
+        return any(node.get("$anchor") == fragment for _, node in _subschemas(document, "#"))
+    target = document
+    for part in fragment.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return False
+    return True
 
 
 def _constrains(keyword: str, value: Any) -> bool:

@@ -208,7 +208,7 @@ def _nullable(schema: JSON) -> JSON:
         return schema
     if "anyOf" in schema:
         return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
-    if isinstance(schema.get("type"), str) and "enum" not in schema:
+    if isinstance(schema.get("type"), str) and "enum" not in schema and "const" not in schema:
         return {**schema, "type": [schema["type"], "null"]}
     described = {k: schema[k] for k in ("description",) if k in schema}
     rest = {k: v for k, v in schema.items() if k != "description"}

@@ -148,3 +148,30 @@ def test_without_the_extra_the_error_says_what_to_install(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "datamodel_code_generator", None)  # as if it were not installed
     with pytest.raises(HarnessError, match=r"pip install 'parallel-tools-harness\[schemas\]'"):
         schema_rows([CATALOGUE])
+
+
+def test_broken_and_unusual_files_each_get_a_row_and_none_stops_the_run(tmp_path: Path) -> None:
+    plain = {"type": "object", "properties": {"q": {"type": "string"}}}
+    (tmp_path / "bom.json").write_text(json.dumps({"name": "bom", "parameters": plain}), encoding="utf-8-sig")
+    (tmp_path / "empty.json").write_text("")
+    (tmp_path / "latin1.json").write_bytes('{"name": "caf\xe9"}'.encode("latin-1"))
+    (tmp_path / "bfcl.json").write_text(json.dumps({"name": "bfcl", "parameters": {**plain, "type": "dict"}}))
+    dangling = {"type": "object", "properties": {"v": {"$ref": "#/definitions/Nope"}}}
+    (tmp_path / "dangling.json").write_text(json.dumps({"name": "dangling", "parameters": dangling}))
+    rooted = {"$ref": "#/$defs/A", "$defs": {"A": plain}}
+    (tmp_path / "rooted.json").write_text(json.dumps({"name": "rooted", "parameters": rooted}))
+    (tmp_path / "lines.jsonl").write_text(json.dumps({"name": "first", "parameters": plain}) + "\nnot json\n")
+    rows = {row.feature: row for row in unique(schema_rows([tmp_path]))}
+    reasons = {label: row.unconvertible for label, row in rows.items()}
+    assert reasons == {
+        "model:bfcl": "invalid JSON Schema at #/type: 'anyOf' 'dict' is not valid under any of the given schemas",
+        "model:bom": None,  # a byte-order mark is read past
+        "model:dangling": "$ref at #/properties/v: '#/definitions/Nope' names nothing in the document",
+        "model:empty": "invalid JSON: Expecting value: line 1 column 1 (char 0)",
+        "model:latin1": reasons["model:latin1"],
+        "model:first": None,
+        "model:lines": "invalid JSON: Expecting value: line 1 column 1 (char 0)",
+        "model:rooted": None,  # a root $ref to an object converts
+    }
+    assert str(reasons["model:latin1"]).startswith("cannot read the file: 'utf-8' codec can't decode")
+    assert rows["model:lines"].origin == f"{tmp_path}/lines.jsonl#1"

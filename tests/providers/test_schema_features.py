@@ -20,7 +20,7 @@ from uuid import UUID
 
 import jsonschema
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import MISSING, BaseModel, ConfigDict, Field, RootModel
 
 import harness
 from harness._toolset import tool_name, toolset_for
@@ -979,3 +979,26 @@ def test_checkers_read_field_names_as_names() -> None:
         problems = DIALECTS[variant](raw)
         assert problems
         assert all("keyword 'default'" in p or "#: " in p for p in problems), problems
+
+
+class Flagged(BaseModel):
+    """A constant that may be left out with no default to stand for it (pydantic's MISSING sentinel)."""
+
+    name: str
+    flag: Literal[True] | MISSING = MISSING
+    level: Literal["low", "high"] | MISSING = MISSING
+
+
+@pytest.mark.parametrize("variant", STRICT_VARIANTS, ids=variant_id)
+def test_a_constant_that_may_be_omitted_can_be_sent_as_null_in_strict_mode(variant: tuple[str, bool]) -> None:
+    """Strict mode requires every key: an omittable const or enum must admit null, or it can never be omitted."""
+    schema = declared_schema(
+        variant[0], get_provider(variant[0]).tool_declarations(toolset_for(Iterable[Flagged]), strict=True)
+    )
+    validator = jsonschema.Draft202012Validator(schema)
+    if sends_nulls(variant):
+        assert validator.is_valid({"name": "a", "flag": None, "level": None})
+    (value,) = run(variant, Flagged, [wire(Flagged, {"name": "a", "flag": None, "level": None})], stream=False)
+    assert value.model_dump(exclude_unset=True) == {"name": "a"}
+    (value,) = run(variant, Flagged, [wire(Flagged, {"name": "a", "flag": True, "level": "low"})], stream=True)
+    assert value.model_dump() == {"name": "a", "flag": True, "level": "low"}
