@@ -147,7 +147,8 @@ def test_the_page_refuses_to_load_anything_and_the_console_says_so(page: webdriv
 def test_matrix_has_one_visible_coloured_cell_per_result(page: webdriver.Chrome, report: Report) -> None:
     cells = page.find_elements(By.CSS_SELECTOR, "td.cell")
     assert len(cells) == len(report.results)
-    colours: dict[str, set[str]] = {outcome: set() for outcome in OUTCOMES}
+    present = {result.outcome for result in report.results}
+    colours: dict[str, set[str]] = {outcome: set() for outcome in OUTCOMES if outcome in present}
     for result in report.results:
         cell = _cell(page, result)
         assert cell.is_displayed()
@@ -156,9 +157,9 @@ def test_matrix_has_one_visible_coloured_cell_per_result(page: webdriver.Chrome,
         # Readable without colour too: a failing cell says its kind.
         assert cell.text == f"{SYMBOLS[result.outcome]} {result.failure or result.outcome}"
         colours[result.outcome].add(cell.value_of_css_property("background-color"))
-    # One colour per outcome, and four different ones.
+    # One colour per outcome, each different.
     assert all(len(found) == 1 for found in colours.values()), colours
-    assert len({found.pop() for found in colours.values()}) == len(OUTCOMES)
+    assert len({found.pop() for found in colours.values()}) == len(colours) >= 4
 
 
 def test_clicking_a_fail_cell_shows_its_counterexample(page: webdriver.Chrome, report: Report) -> None:
