@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 
 test: $(VENV)/.installed browser lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 2
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(MAKE) smoke
 	$(MAKE) --no-print-directory audit-slice
 
@@ -223,8 +224,11 @@ audit: $(VENV)/.installed audit-envs audit-run-instructor audit-run-langchain au
 		$$(for r in $(AUDIT)/*/report.json; do test -f "$$r" && echo --include "$$r"; done) \
 		$$(for e in $(AUDIT_ENVS)/*.json; do test -f "$$e" && echo --environment "$$e"; done)
 
+# Every page runs as a test, then the site is built into site/ (git-ignored); --strict fails on a broken
+# link or anchor, an API reference that does not resolve or a page left out of mkdocs.yml's nav.
 docs: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 $(VENV)/.installed: pyproject.toml
 	rm -rf $(VENV)

@@ -1,10 +1,12 @@
 """Run every documentation page: its ```python blocks in order, in one namespace, offline.
 
-A block fenced as ```<lang> output holds what the Python block just before it prints; the test compares
-the two. A block fenced ```python needs MODULE ... runs only where those modules import. Blocks that
-build a client the way a user would (``harness.from_provider("openai/...")``) run too: the environment
-holds fake keys, so the SDK client is built but never used; the offline client the page builds next on
-an ``httpx2.MockTransport`` replaces it. The real network transports are disabled (loopback aside), so a
+A fence may be indented, as it is inside a tab (`=== "Sync"`), an admonition (`!!! note`) or a list
+item: its block is read without the fence's indentation and runs like any other. A block fenced as
+```<lang> output holds what the Python block just before it prints; the test compares the two. A block
+fenced ```python needs MODULE ... runs only where those modules import. Blocks that build a client the
+way a user would (`harness.from_provider("openai/...")`) run too: the environment holds fake keys, so
+the SDK client is built but never used; the offline client the page builds next on an
+`httpx2.MockTransport` replaces it. The real network transports are disabled (loopback aside), so a
 page that forgot its mock transport fails instead of reaching out.
 """
 
@@ -22,7 +24,7 @@ import httpx2
 import pytest
 
 DOCS = Path(__file__).parent
-FENCE = re.compile(r"^```(\S*)[ \t]*(.*)$")
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)(?P<lang>[^\s`~]*)[ \t]*(?P<info>.*)$")
 FAKE_ENVIRONMENT = {"OPENAI_API_KEY": "test-key", "ANTHROPIC_API_KEY": "test-key", "GOOGLE_API_KEY": "test-key"}
 
 
@@ -35,20 +37,27 @@ class Block:
 
 
 def blocks(page: Path) -> list[Block]:
+    """Every fenced block of the page, at any indentation, in order."""
     found: list[Block] = []
-    opened: tuple[str, str, int] | None = None
+    opened: re.Match[str] | None = None
+    start = 0
     lines: list[str] = []
     for number, line in enumerate(page.read_text().splitlines(), start=1):
         if opened is None:
-            match = FENCE.match(line)
-            if match:
-                opened, lines = (match.group(1), match.group(2), number + 1), []
-        elif line.strip() == "```":
-            found.append(Block(opened[0], opened[1], opened[2], "\n".join(lines) + "\n"))
+            opened = FENCE.match(line)
+            start, lines = number + 1, []
+            continue
+        indent, fence = opened["indent"], opened["fence"]
+        if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+            found.append(Block(opened["lang"], opened["info"].strip(), start, "\n".join(lines) + "\n"))
             opened = None
+        elif line.strip() and not line.startswith(indent):
+            raise AssertionError(
+                f"{page}:{number}: a line of the code block from line {start - 1} is indented less than its fence"
+            )
         else:
-            lines.append(line)
-    assert opened is None, f"{page}: unclosed code block from line {opened[2] - 1}"
+            lines.append(line[len(indent) :])
+    assert opened is None, f"{page}: unclosed code block from line {start - 1}"
     return found
 
 
@@ -109,5 +118,5 @@ def _available(block: Block) -> bool:
 def test_every_page_is_linked_from_the_index() -> None:
     index = (DOCS / "index.md").read_text()
     for page in DOCS.rglob("*.md"):
-        if page.name != "index.md":
+        if page != DOCS / "index.md":
             assert f"({page.relative_to(DOCS).as_posix()})" in index, f"docs/index.md does not link {page.name}"

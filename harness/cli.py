@@ -1,11 +1,11 @@
 """The ``harness`` command.
 
-::
-
-    harness scan PATH...                          credentials in cassette files? exit 1 if any
-    harness cassettes import SRC... [--out DIR]   other tools' cassettes -> harness cassettes
-    harness emulate [-- COMMAND...]               a provider emulator on a local port
-    harness conformance [--providers ...]         the cross-provider conformance report
+```text
+harness scan PATH...                          credentials in cassette files? exit 1 if any
+harness cassettes import SRC... [--out DIR]   other tools' cassettes -> harness cassettes
+harness emulate [-- COMMAND...]               a provider emulator on a local port
+harness conformance [--providers ...]         the cross-provider conformance report
+```
 
 Each subcommand is one ``_add_<name>`` function that declares its arguments and sets ``handler``,
 the function that runs it; later commands plug in the same way. Handlers import what they need

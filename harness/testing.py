@@ -7,16 +7,18 @@ Two helpers, both on an in-memory ``httpx2`` transport:
 - `MockProvider` is one provider endpoint in memory: queue answers, point a client at it, then
   look at the requests it received.
 
-Example::
+Example:
 
-    from harness.testing import MockProvider
+```python
+from harness.testing import MockProvider
 
-    endpoint = MockProvider("openai/gpt-4.1").answer(Weather(location="Oslo", units="metric"))
-    client = endpoint.client()
-    assert client.create(messages=messages, response_model=Iterable[Weather]) == [
-        Weather(location="Oslo", units="metric")
-    ]
-    assert endpoint.bodies[0]["tool_choice"] == "required"
+endpoint = MockProvider("openai/gpt-4.1").answer(Weather(location="Oslo", units="metric"))
+client = endpoint.client()
+assert client.create(messages=messages, response_model=Iterable[Weather]) == [
+    Weather(location="Oslo", units="metric")
+]
+assert endpoint.bodies[0]["tool_choice"] == "required"
+```
 
 Importing this module imports no SDK: each is imported when a client for it is built.
 """
@@ -105,10 +107,12 @@ def sdk_client(
     Without ``transport`` every request fails with `UnexpectedRequestError`: nothing reaches
     the network.
 
-    Example::
+    Example:
 
-        transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body))
-        client = harness.from_provider("anthropic/claude-sonnet-5", client=sdk_client("anthropic", transport=transport))
+    ```python
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body))
+    client = harness.from_provider("anthropic/claude-sonnet-5", client=sdk_client("anthropic", transport=transport))
+    ```
     """
     prefix, _ = _split(prefix)
     if transport is None:
@@ -185,14 +189,16 @@ class MockProvider:
     ``:streamGenerateContent`` path for Gemini and Vertex AI), so one queued answer serves ``create()``
     and ``create(stream=True)`` alike. A request with nothing queued raises `UnexpectedRequestError`.
 
-    Example::
+    Example:
 
-        endpoint = MockProvider("anthropic").answer(Weather(location="Oslo", units="metric"))
-        endpoint.answer_body({"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}, status=529)
-        client = endpoint.client()
-        client.create(messages=messages, response_model=Iterable[Weather])  # -> [Weather(...)]
-        client.create(messages=messages, response_model=Iterable[Weather])  # raises anthropic.OverloadedError
-        assert len(endpoint.requests) == 2
+    ```python
+    endpoint = MockProvider("anthropic").answer(Weather(location="Oslo", units="metric"))
+    endpoint.answer_body({"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}, status=529)
+    client = endpoint.client()
+    client.create(messages=messages, response_model=Iterable[Weather])  # -> [Weather(...)]
+    client.create(messages=messages, response_model=Iterable[Weather])  # raises anthropic.OverloadedError
+    assert len(endpoint.requests) == 2
+    ```
     """
 
     def __init__(self, spec_or_prefix: str) -> None:

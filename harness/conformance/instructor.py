@@ -27,9 +27,11 @@ against the union's members in order, whatever the call's name. Instructor's re-
 (``max_retries=0``): the runner serves one answer per call, and a re-ask could only get the same answer.
 
 instructor pins ``jiter<0.15``, hence openai 3.3, below the project's ``openai>=3.50``; it runs in its own
-venv. Run it with::
+venv. Run it with:
 
-    make audit-instructor
+```shell
+make audit-instructor
+```
 
 which builds ``.venv-instructor``, installs the project into it without touching its openai, runs
 ``harness conformance --adapter harness.conformance.instructor:adapter --out conformance-report/instructor``

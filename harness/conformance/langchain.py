@@ -9,9 +9,11 @@ socket on 127.0.0.1; no private attribute, no client swapped in):
 - ``google``: ``ChatGoogleGenerativeAI`` (langchain-google-genai); ``vertexai``: the same with
   ``vertexai=True`` (Vertex AI express mode: an API key, no project).
 
-The call path is the one LangChain documents for several typed calls from one answer::
+The call path is the one LangChain documents for several typed calls from one answer:
 
-    llm.bind_tools(models, tool_choice=..., strict=...) | PydanticToolsParser(tools=models)
+```python
+llm.bind_tools(models, tool_choice=..., strict=...) | PydanticToolsParser(tools=models)
+```
 
 ``tool_choice`` forces a call (``"required"`` on OpenAI, ``"any"`` on Anthropic and Gemini, each
 provider's documented word), and every call in the answer comes back as an instance of its model, in
@@ -30,9 +32,11 @@ documents no exception meaning "this schema cannot be expressed" (a schema it ca
 the crashes they are. Retries are off: the runner serves one answer per request.
 
 The libraries are imported lazily, so ``import harness.conformance.langchain`` works where they are not
-installed. They live in their own venv (docs/audit-environments.md); run it there with::
+installed. They live in their own venv (docs/audit-environments.md); run it there with:
 
-    .venv-langchain/bin/harness conformance --adapter harness.conformance.langchain:adapter
+```shell
+.venv-langchain/bin/harness conformance --adapter harness.conformance.langchain:adapter
+```
 """
 
 from __future__ import annotations

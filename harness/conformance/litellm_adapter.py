@@ -37,9 +37,11 @@ Refusals: ``litellm.UnsupportedParamsError``, litellm's documented "this provide
 parameter" (``drop_params`` silences it), raised before sending.
 
 ``LITELLM_LOCAL_MODEL_COST_MAP=True`` is set (when unset) before litellm is imported: otherwise the
-import fetches a model price list from the network. Run it in its own venv (docs/audit-environments.md)::
+import fetches a model price list from the network. Run it in its own venv (docs/audit-environments.md):
 
-    .venv-litellm/bin/harness conformance --adapter harness.conformance.litellm_adapter:adapter
+```shell
+.venv-litellm/bin/harness conformance --adapter harness.conformance.litellm_adapter:adapter
+```
 """
 
 from __future__ import annotations

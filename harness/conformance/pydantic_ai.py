@@ -38,9 +38,11 @@ recursion among them: ``AnthropicModelProfile.anthropic_enforces_strict_schema_l
 request went out it is the provider's 400, and the runner keeps it a failure. ``UserError`` is not one:
 it means any usage mistake, so what it raises stays a failure.
 
-Run it in its own venv (docs/audit-environments.md)::
+Run it in its own venv (docs/audit-environments.md):
 
-    .venv-pydantic-ai/bin/harness conformance --adapter harness.conformance.pydantic_ai:adapter
+```shell
+.venv-pydantic-ai/bin/harness conformance --adapter harness.conformance.pydantic_ai:adapter
+```
 """
 
 from __future__ import annotations

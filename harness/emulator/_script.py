@@ -1,16 +1,18 @@
 """Scripts: prompts mapped to exact calls, text or faults, so a demo or a test gets the answer it wants.
 
 A script is YAML or JSON, a list of rules tried in order against the text of the request's last user
-turn; the first that matches decides::
+turn; the first that matches decides:
 
-    - match: weather in toronto          # a substring, case-insensitive
-      calls:
-        - Weather: {location: Toronto, units: metric}
-        - {name: GoogleSearch, arguments: {query: who won the super bowl}}
-    - match: /^say (hi|hello)/           # a regular expression, between slashes
-      text: Hello!
-    - match: rate limit
-      fault: rate_limit                  # or {name: slow, seconds: 2}
+```yaml
+- match: weather in toronto          # a substring, case-insensitive
+  calls:
+    - Weather: {location: Toronto, units: metric}
+    - {name: GoogleSearch, arguments: {query: who won the super bowl}}
+- match: /^say (hi|hello)/           # a regular expression, between slashes
+  text: Hello!
+- match: rate limit
+  fault: rate_limit                  # or {name: slow, seconds: 2}
+```
 
 A request no rule matches is answered from the tools' schemas.
 """

@@ -1,10 +1,12 @@
 """Provider cassettes on vcrpy: readable, redacted, indexed, stream-faithful.
 
 The pytest plugin (`harness.plugin`) uses this through pytest-recording; outside pytest,
-`use_cassette` gives the same cassettes::
+`use_cassette` gives the same cassettes:
 
-    with harness.recording.use_cassette("cassettes/weather.yaml", record_mode="once"):
-        client.create(...)
+```python
+with harness.recording.use_cassette("cassettes/weather.yaml", record_mode="once"):
+    client.create(...)
+```
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def use_cassette(
 
     ``record_mode`` means what it means in vcrpy (``none``, ``once``, ``new_episodes``, ``all``).
     ``secret_variables`` names environment variables whose values are redacted besides the API keys.
+
+    Replaying needs a key all the same: outside pytest no plugin sets a dummy one, and the SDKs refuse
+    to build a client (or to send) without one. Give any value (``api_key="replay"``, or set the
+    variable); keys are redacted when recorded and never matched. See docs/recording.md, "Outside pytest".
     """
     from vcr import VCR
 

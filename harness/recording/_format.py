@@ -2,12 +2,14 @@
 
 One file holds a format version, metadata (when, against what and with which SDKs it was recorded)
 and the interactions. Bodies are stored as what they are, so a diff in a pull request shows what
-changed::
+changed:
 
-    body: {json: {...}}        # JSON, as structured YAML
-    body: {sse: ["event: ...\\ndata: {...}", ...]}   # a stream, one entry per event as it arrived
-    body: {text: "..."}        # any other text
-    body: {base64: "..."}      # bytes that are not UTF-8
+```yaml
+body: {json: {...}}        # JSON, as structured YAML
+body: {sse: ["event: ...\\ndata: {...}", ...]}   # a stream, one entry per event as it arrived
+body: {text: "..."}        # any other text
+body: {base64: "..."}      # bytes that are not UTF-8
+```
 
 vcrpy hands the serializer ``{"version", "interactions": [{"request", "response"}], "metadata"?}``
 with bodies as strings; `serialize` and `deserialize` convert between that and the file.
