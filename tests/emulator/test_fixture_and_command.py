@@ -65,6 +65,39 @@ def test_the_fixture_records_scripted_answers_and_the_cassette_says_so(
     pytester.runpytest_subprocess("--block-network").assert_outcomes(passed=2)
 
 
+CONFTEST_SCRIPT = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def harness_emulator_script():
+    return "seed.yaml"
+"""
+
+
+@pytest.mark.parametrize("switch", ["option", "ini"])
+def test_one_switch_records_the_whole_suite_against_the_emulator(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, switch: str
+) -> None:
+    for name in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makefile(".yaml", seed=SCRIPT)
+    pytester.makeconftest(CONFTEST_SCRIPT)  # the session's script, read only because the emulator runs
+    # No test requests harness_emulator, and none is marked: the switch alone brings the emulator in.
+    plain = DOWNSTREAM.replace('@pytest.mark.emulator_script("seed.yaml")\n', "").replace(", harness_emulator", "")
+    pytester.makepyfile(test_weather=plain, test_again=plain.replace("def test_weather", "def test_again"))
+    arguments = ["--record-mode=once"]
+    if switch == "option":
+        arguments.append("--harness-emulator")
+    else:
+        pytester.makeini("[pytest]\nharness_emulator = true\n")
+    pytester.runpytest_subprocess(*arguments).assert_outcomes(passed=4)
+    cassettes = sorted(Path(pytester.path, "cassettes").rglob("*.yaml"))
+    assert len(cassettes) == 4
+    for cassette in cassettes:
+        assert "emulator:" in cassette.read_text() and "script: seed.yaml" in cassette.read_text()
+
+
 def test_harness_emulate_runs_a_command_against_the_emulator(tmp_path: Path) -> None:
     script = tmp_path / "seed.yaml"
     script.write_text(SCRIPT)
