@@ -274,8 +274,11 @@ def test_an_async_stream_can_be_awaited_first_or_iterated_at_once(prefix: str) -
 @pytest.mark.parametrize("prefix", ["openai", "anthropic", "google"])
 def test_awaiting_an_async_stream_raises_the_sdks_http_error_there(prefix: str) -> None:
     wire = MockProvider(prefix).answer_body({"error": {"message": "slow down"}}, status=429)
+    expected: type[Exception]
     if prefix == "google":
-        from google.genai.errors import ClientError as expected
+        from google.genai.errors import ClientError
+
+        expected = ClientError
     else:
         expected = __import__(prefix).RateLimitError
 
