@@ -6,7 +6,12 @@ vcrpy: they load when a test needs them. What it adds to pytest-recording:
 - ``@pytest.mark.providers("openai/gpt-4.1-mini", ...)`` runs a test once per spec, each with its own
   cassette (``<name>[<spec>].yaml``), and gives it ``parallel_client`` / ``parallel_async_client``;
 - ``harness_client(spec, **kwargs)``, a factory for tests that build clients themselves;
-- ``--providers a,b`` to narrow (a prefix) or widen (a full spec) the specs of every marker;
+- ``--providers a,b`` to narrow (a prefix) or widen (a full spec) the specs of every marker (an unknown
+  provider, there or in a marker, is a usage error naming the known ones);
+- the ``harness_emulator`` fixture, or ``--harness-emulator`` / ``harness_emulator = true`` for the whole
+  session: the provider emulator, the SDKs pointed at it;
+- replay failures (no cassette, no match, already played, never played, a broken cassette) shown as the
+  test's line and the message, without the SDK's frames, unless ``--tb`` or ``--full-trace`` is given;
 - harness cassettes (readable, redacted, indexed, streams kept) for those tests, plugged in through
   pytest-recording's ``pytest_recording_configure`` hook; ``harness_vcr_tests = true`` extends them to
   a project's plain ``vcr``-marked tests.
@@ -45,8 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-emulator",
         action="store_true",
         default=None,
-        help="run the harness emulator for the session and point every harness test's SDKs at it "
-        "(as if each requested the harness_emulator fixture); ini: harness_emulator = true",
+        help="run the harness emulator for the whole session, the SDKs pointed at it, so every test records "
+        "against it (as if each requested the harness_emulator fixture); ini: harness_emulator = true",
     )
     parser.addini("harness_cassette_dir", "folder for harness cassettes (default: pytest-recording's)", default="")
     parser.addini("harness_allow_unplayed", "let tests leave recorded interactions unplayed", type="bool")
@@ -54,7 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("harness_secret_variables", "more environment variables whose values are redacted", type="args")
     parser.addini("harness_vcr_tests", "use harness cassettes for plain vcr-marked tests too", type="bool")
     parser.addini(
-        "harness_emulator", "run the harness emulator for every harness test (as --harness-emulator)", type="bool"
+        "harness_emulator", "run the harness emulator for the whole session (as --harness-emulator)", type="bool"
     )
 
 
@@ -196,12 +201,17 @@ def pytest_runtest_makereport(
     report = yield
     if report.when in ("setup", "call") and report.failed:
         item.stash[_FAILED] = True  # before the cassette is saved, as the test's fixtures are torn down
-    if report.failed and call.excinfo is not None and item.config.getoption("tbstyle", "auto") == "auto":
+    if report.failed and call.excinfo is not None and _brief_tracebacks(item.config):
         from harness.recording._errors import CassetteError, CassetteFormatError
 
         if isinstance(call.excinfo.value, (CassetteError, CassetteFormatError)):
             report.longrepr = _brief(call.excinfo)
     return report
+
+
+def _brief_tracebacks(config: pytest.Config) -> bool:
+    """pytest's default traceback style: neither ``--tb`` nor ``--full-trace`` given."""
+    return config.getoption("tbstyle", "auto") == "auto" and not config.getoption("fulltrace", False)
 
 
 def _brief(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
@@ -256,9 +266,8 @@ def _emulator_switch(config: pytest.Config) -> bool:
 
 
 def _uses_emulator(item: pytest.Item) -> bool:
-    if "harness_emulator" in getattr(item, "fixturenames", ()):
-        return True
-    return _emulator_switch(item.config) and _is_harness_test(item)
+    """Whether ``item`` runs against the emulator: it requests the fixture, or the switch is on (for all)."""
+    return "harness_emulator" in getattr(item, "fixturenames", ()) or _emulator_switch(item.config)
 
 
 def _has_harness_cassette(item: pytest.Item) -> bool:

@@ -133,6 +133,8 @@ def test_a_changed_request_names_the_nearest_recorded_one(
             "*pytest --record-mode=rewrite 'test_weather.py::test_weather_and_search[[]openai/gpt-4.1-mini[]]'*",
         ]
     )
+    failure = "\n".join(result.outlines).split("= FAILURES =")[1].split("short test summary info")[0]
+    assert len(failure.strip().splitlines()) <= 12, failure  # the message and the test's line, no SDK frames
 
 
 def test_no_cassette_says_how_to_record_it(pytester: pytest.Pytester) -> None:
@@ -195,6 +197,8 @@ def test_a_corrupt_cassette_names_the_file_and_line(pytester: pytest.Pytester) -
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*test_weather_and_search[[]openai-gpt-4.1-mini[]].yaml:5: invalid YAML*"])
+    error = "\n".join(result.outlines).split("= ERRORS =")[1].split("short test summary info")[0]
+    assert len(error.strip().splitlines()) <= 12, error
 
 
 def test_providers_option_narrows_by_prefix_and_widens_by_spec(pytester: pytest.Pytester) -> None:
