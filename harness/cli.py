@@ -323,7 +323,9 @@ def _run_child(command: list[str], environment: dict[str, str]) -> int:
             child.send_signal(signum)
 
     names = ("SIGTERM", "SIGHUP", "SIGINT")
+    # A signal harness was told to ignore (nohup, a background job's SIGINT) stays ignored, by the child too.
     caught = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    caught = [signum for signum in caught if signal.getsignal(signum) is not signal.SIG_IGN]
     previous = {signum: signal.signal(signum, forward) for signum in caught}
     try:
         try:

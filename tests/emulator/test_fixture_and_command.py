@@ -242,13 +242,17 @@ def stop(signum, frame):
     time.sleep(0.5)  # harness must wait for this, not leave
     (folder / "stopped").write_text(signal.Signals(signum).name)
     raise SystemExit(7)
-signal.signal(signal.SIGTERM, stop)
-(folder / "pid").write_text(str(os.getpid()))
+for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+    signal.signal(getattr(signal, name), stop)
+(folder / "pid.tmp").write_text(str(os.getpid()))
+(folder / "pid.tmp").rename(folder / "pid")  # whole or not there: the test reads it as soon as it appears
 time.sleep(60)
 """
 
 
-def test_sigterm_is_passed_on_to_the_command_and_waited_for(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_a_signal_is_passed_on_to_the_command_and_waited_for(tmp_path: Path, signum: signal.Signals) -> None:
+    # No terminal here, so SIGINT too is passed on (at a terminal, Ctrl-C reaches the command itself).
     with subprocess.Popen(
         [*HARNESS, "emulate", "--port", "0", "--", sys.executable, "-c", CHILD, str(tmp_path)],
         stdout=subprocess.DEVNULL,
@@ -259,12 +263,49 @@ def test_sigterm_is_passed_on_to_the_command_and_waited_for(tmp_path: Path) -> N
             assert time.monotonic() < deadline and harness.poll() is None, "the command never started"
             time.sleep(0.05)
         child = int((tmp_path / "pid").read_text())
-        harness.send_signal(signal.SIGTERM)
+        harness.send_signal(signum)
         status = harness.wait(timeout=30)
     assert status == 7  # the command's own status: harness waited for it to finish
-    assert (tmp_path / "stopped").read_text() == "SIGTERM"
+    assert (tmp_path / "stopped").read_text() == signum.name
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)  # gone, and reaped: not left running under init
+
+
+def test_an_ignored_signal_stays_ignored(tmp_path: Path) -> None:
+    launcher = (
+        "import signal, subprocess, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "  # as nohup does
+        "raise SystemExit(subprocess.call(sys.argv[1:]))"
+    )
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            launcher,
+            *HARNESS,
+            "emulate",
+            "--port",
+            "0",
+            "--",
+            sys.executable,
+            "-c",
+            CHILD,
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as launched:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "pid").exists():
+            assert time.monotonic() < deadline and launched.poll() is None, "the command never started"
+            time.sleep(0.05)
+        child = int((tmp_path / "pid").read_text())
+        harness_pid = int(subprocess.check_output(["ps", "-o", "ppid=", "-p", str(child)]).strip())
+        os.kill(harness_pid, signal.SIGHUP)
+        time.sleep(1)
+        assert launched.poll() is None and not (tmp_path / "stopped").exists()  # harness and the command go on
+        os.kill(harness_pid, signal.SIGTERM)
+        assert launched.wait(timeout=30) == 7
+    assert (tmp_path / "stopped").read_text() == "SIGTERM"
 
 
 def test_a_command_killed_by_a_signal_exits_128_plus_its_number() -> None:
