@@ -469,17 +469,33 @@ class ToolCallStream(Iterator[Any]):
 
 
 class AsyncToolCallStream(AsyncIterator[Any]):
-    """The async iterator ``create(..., stream=True)`` returns; ``await close()`` or ``async with`` releases it."""
+    """What ``create(..., stream=True)`` returns on the async client: an async iterator of the calls' values.
+
+    Iterate it at once (``async for value in client.create(..., stream=True)``), or await it first, as
+    the OpenAI and Anthropic SDKs' streaming calls are awaited (``stream = await client.create(...,
+    stream=True)``): awaiting sends the request and waits for the response to begin, so an HTTP error
+    is raised there, and gives back the same stream. Unawaited, the request is sent on the first
+    ``__anext__``. ``await close()`` or ``async with`` releases the response.
+    """
 
     def __init__(self, client: AsyncParallelToolsClient, turn: _Turn) -> None:
         self._client = client
         self._turn = turn
+        self._sdk_stream: Any = None  # the SDK's stream, once the request is sent
+        self._started = False
         self._values = self._run()
 
+    async def _send(self) -> Any:
+        if self._sdk_stream is None:
+            with self._turn.sending():
+                self._sdk_stream = await self._client.provider.send_async(
+                    self._client.client, self._turn.request, stream=True
+                )
+        return self._sdk_stream
+
     async def _run(self) -> AsyncGenerator[BaseModel, None]:
-        turn, provider = self._turn, self._client.provider
-        with turn.sending():
-            sdk_stream = await provider.send_async(self._client.client, turn.request, stream=True)
+        turn = self._turn
+        sdk_stream = await self._send()
         events = aiter(sdk_stream)
         try:
             while True:
@@ -494,13 +510,24 @@ class AsyncToolCallStream(AsyncIterator[Any]):
         finally:
             await _close_async(sdk_stream)
 
+    def __await__(self) -> Generator[Any, None, AsyncToolCallStream]:
+        return self._opened().__await__()
+
+    async def _opened(self) -> AsyncToolCallStream:
+        if not self._started:
+            await self._send()
+        return self
+
     def __aiter__(self) -> AsyncToolCallStream:
         return self
 
     async def __anext__(self) -> Any:
+        self._started = True
         return await self._values.__anext__()
 
     async def close(self) -> None:
+        if not self._started and self._sdk_stream is not None:
+            await _close_async(self._sdk_stream)  # awaited, never iterated: the generator holds nothing yet
         await self._values.aclose()
 
     aclose = close
@@ -651,7 +678,11 @@ class ParallelToolsClient(_ClientBase):
 
 
 class AsyncParallelToolsClient(_ClientBase):
-    """Async client: ``await create(...)`` returns a list; ``create(..., stream=True)`` is an async iterator."""
+    """Async client: ``await create(...)`` returns a list; ``create(..., stream=True)`` is an async iterator.
+
+    The stream can be awaited first, as the SDKs' streaming calls are: ``stream = await create(...,
+    stream=True)``, then ``async for value in stream``.
+    """
 
     @overload
     def create(
@@ -699,7 +730,11 @@ class AsyncParallelToolsClient(_ClientBase):
         validation_context: Any = None,
         **provider_kwargs: Any,
     ) -> Coroutine[Any, Any, list[Any]] | AsyncToolCallStream:
-        """``await create(...)`` gives the list of calls; with ``stream=True``, iterate with ``async for``."""
+        """``await create(...)`` gives the list of calls; with ``stream=True``, iterate with ``async for``.
+
+        ``async for value in create(..., stream=True)`` and ``async for value in await create(...,
+        stream=True)`` both work: awaiting it sends the request first (see `AsyncToolCallStream`).
+        """
         if stream:
             options = {**provider_kwargs, "validation_context": validation_context}
             return AsyncToolCallStream(self, self._turn(messages, response_model, max_retries, True, options))

@@ -13,7 +13,9 @@ themselves: ``harness --help`` loads no provider SDK and no vcrpy.
 
 Exit status: 0 done and clean, 1 the command found a problem (a secret, a cassette it could not
 convert, a ``fail`` cell of harness's own adapter), 2 a usage error (bad arguments, a path that does not
-exist), 3 a conformance run that broke (an error in the runner, not a finding).
+exist), 3 a conformance run that broke (an error in the runner, not a finding). ``harness emulate``: 4
+when it cannot listen on the address (the port is taken); with ``-- COMMAND``, the command's status, 126
+when it cannot be run, 127 when it is not found, 128+N when signal N killed it (docs/emulator.md).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
+#: ``harness emulate``: the address cannot be listened on (the port is taken, the host is not this machine's).
+EXIT_ADDRESS = 4
+#: ``harness emulate -- COMMAND``: COMMAND cannot be run, or is not found (a shell's statuses).
+EXIT_CANNOT_RUN, EXIT_NOT_FOUND = 126, 127
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -43,11 +49,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     return handler(arguments)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose epilog can be computed when help is shown (``lazy_epilog``).
+
+    ``harness conformance --help`` lists the providers and the features, which take modules to know
+    that no other command should pay for.
+    """
+
+    def __init__(self, *args: Any, lazy_epilog: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy_epilog = lazy_epilog
+
+    def format_help(self) -> str:
+        if self._lazy_epilog is not None:
+            self.epilog, self._lazy_epilog = self._lazy_epilog(), None
+        return super().format_help()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="harness", description="Recorded provider cassettes, and a provider emulator to record against."
+    from harness import __version__
+
+    parser = _Parser(
+        prog="harness",
+        description="Recorded provider cassettes, and a provider emulator to record against.",
+        epilog="Exit status: 0 done and clean, 1 a finding (a secret, a cassette not converted, a fail cell of "
+        "harness's own adapter), 2 a usage error, 3 a conformance run that broke; harness emulate --help "
+        "gives its own.",
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    commands = cast("argparse._SubParsersAction[argparse.ArgumentParser]", subparsers)
     _add_scan(commands)
     _add_cassettes(commands)
     _add_emulate(commands)
@@ -197,9 +228,13 @@ def _add_emulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="serve the provider emulator on a loopback port",
         description="Answer OpenAI, Anthropic, Gemini and Vertex AI requests offline: parallel calls drawn from "
         "the declared schemas, scripted answers and faults, and the real APIs' rejections.",
+        epilog=f"Exit status: {EXIT_USAGE} a usage error (a script that cannot be read), {EXIT_ADDRESS} the "
+        "address cannot be listened on (the port is taken); with -- COMMAND, the command's own status, "
+        f"{EXIT_CANNOT_RUN} when it cannot be run, {EXIT_NOT_FOUND} when it is not found, 128+N when it was "
+        "killed by signal N. SIGTERM and SIGHUP are passed on to COMMAND, and harness waits for it.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: a free one)")
     parser.add_argument("--seed", type=int, default=0, help="answers are deterministic per seed and request")
     parser.add_argument("--script", type=Path, help="YAML or JSON rules mapping prompts to calls, text or faults")
     parser.add_argument(
@@ -212,33 +247,39 @@ def _add_emulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _emulate(arguments: argparse.Namespace) -> int:
-    from harness.emulator import ScriptError, load_script, run
+    from harness.emulator import EmulatorAddressError, ScriptError, load_script, run
 
     try:
         script = load_script(arguments.script) if arguments.script else None
     except (OSError, ScriptError) as exc:
         _error(str(exc))
         return EXIT_USAGE
-    command = [part for part in arguments.command if part != "--"]
-    if command:
-        return _run_against_emulator(command, arguments.host, arguments.port, arguments.seed, script)
-    url = f"http://{arguments.host}:{arguments.port}"
-    print(
-        f"harness emulator on {url}: export OPENAI_BASE_URL={url}/v1 ANTHROPIC_BASE_URL={url} "
-        f"GOOGLE_GEMINI_BASE_URL={url} GOOGLE_VERTEX_BASE_URL={url}",
-        flush=True,
-    )
-    run(host=arguments.host, port=arguments.port, seed=arguments.seed, script=script)
-    return 0
+    command = arguments.command[1:] if arguments.command[:1] == ["--"] else arguments.command
+    try:
+        if command:
+            return _run_against_emulator(command, arguments.host, arguments.port, arguments.seed, script)
+        run(host=arguments.host, port=arguments.port, seed=arguments.seed, script=script, ready=_banner)
+    except EmulatorAddressError as error:
+        _error(str(error))
+        return EXIT_ADDRESS
+    return EXIT_OK
+
+
+def _banner(running: Any) -> None:
+    exports = " ".join(f"{name}={value}" for name, value in running.environment().items())
+    print(f"harness emulator on {running.url}; point the SDKs at it with:\nexport {exports}", flush=True)
 
 
 def _run_against_emulator(command: list[str], host: str, port: int, seed: int, script: Any) -> int:
     """Run ``command`` with every SDK pointed at a fresh emulator; its exit status is ours."""
     import os
-    import subprocess
 
     from harness.emulator import serve
 
+    unusable = _unusable(command[0])
+    if unusable is not None:  # said before the emulator starts: one line, a shell's status
+        _error(unusable[1])
+        return unusable[0]
     with serve(host=host, port=port, seed=seed, script=script) as running:
         environment = {**os.environ, **running.environment()}
         for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
@@ -246,7 +287,73 @@ def _run_against_emulator(command: list[str], host: str, port: int, seed: int, s
         if not environment.get("GOOGLE_CLOUD_PROJECT"):
             environment.pop("GOOGLE_CLOUD_PROJECT", None)  # Vertex AI then records in its API-key form
         print(f"harness emulator on {running.url}: running {' '.join(command)}", flush=True)
-        return subprocess.call(command, env=environment)
+        return _run_child(command, environment)
+
+
+def _unusable(program: str) -> tuple[int, str] | None:
+    """Why ``program`` cannot be run, with a shell's exit status (127 not found, 126 not executable)."""
+    import os
+    import shutil
+
+    if shutil.which(program) is not None:
+        return None
+    if os.sep in program and os.path.exists(program):
+        return EXIT_CANNOT_RUN, f"{program}: not an executable file"
+    return EXIT_NOT_FOUND, f"{program}: command not found"
+
+
+def _run_child(command: list[str], environment: dict[str, str]) -> int:
+    """Run ``command``, passing SIGTERM and SIGHUP on to it (and SIGINT no terminal sent it), until it ends.
+
+    harness never leaves before its child: a signal that would end harness ends the child, which harness
+    then waits for. Ctrl-C at a terminal reaches both already, so it is not sent twice.
+    """
+    import signal
+    import subprocess
+
+    child: subprocess.Popen[bytes] | None = None
+    pending: list[int] = []
+
+    def forward(signum: int, _frame: Any) -> None:
+        if signum == signal.SIGINT and _terminal_interrupts_child():
+            return
+        if child is None:
+            pending.append(signum)
+        else:
+            child.send_signal(signum)
+
+    names = ("SIGTERM", "SIGHUP", "SIGINT")
+    # A signal harness was told to ignore (nohup, a background job's SIGINT) stays ignored, by the child too.
+    caught = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    caught = [signum for signum in caught if signal.getsignal(signum) is not signal.SIG_IGN]
+    previous = {signum: signal.signal(signum, forward) for signum in caught}
+    try:
+        try:
+            child = subprocess.Popen(command, env=environment)
+        except OSError as error:  # found a moment ago; gone, or not runnable after all
+            code = EXIT_NOT_FOUND if isinstance(error, FileNotFoundError) else EXIT_CANNOT_RUN
+            _error(f"{command[0]}: {error.strerror or error}")
+            return code
+        for signum in pending:
+            child.send_signal(signum)
+        status = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - status if status < 0 else status  # killed by signal N: 128+N, as shells say it
+
+
+def _terminal_interrupts_child() -> bool:
+    """Whether harness, and so its child in the same process group, is in its terminal's foreground."""
+    import os
+
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            if stream.isatty():
+                return os.tcgetpgrp(stream.fileno()) == os.getpgrp()
+        except (OSError, ValueError, AttributeError):
+            continue
+    return False
 
 
 # --- conformance ---------------------------------------------------------------------------------
@@ -262,6 +369,7 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
             "fails a cell; a third-party --adapter's fails are findings (exit 0) unless --fail-on names their kind "
             "(or --fail-on-fail: any kind)."
         ),
+        lazy_epilog=_conformance_epilog,
     )
     parser.add_argument("--providers", type=_names, help="comma-separated: openai,openai+strict,anthropic,... (all)")
     rows = parser.add_mutually_exclusive_group()
@@ -314,6 +422,16 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         help='a client environment\'s JSON ({"label", "status", "packages", "error"}) for the report (repeatable)',
     )
     parser.set_defaults(handler=_conformance)
+
+
+def _conformance_epilog() -> str:
+    from harness.conformance import PROVIDERS
+    from harness.strategies import FEATURES
+
+    return (
+        f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
+        f"Features (--features, default all): {', '.join(FEATURES)}."
+    )
 
 
 def _models(values: Sequence[str]) -> dict[str, str]:
@@ -387,7 +505,11 @@ def _conformance(arguments: argparse.Namespace) -> int:
                 raise ValueError(f"--fail-on: unknown kind {kind!r}; expected some of {', '.join(FAILURES)}")
         included = [Report.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in arguments.include]
         if arguments.adapter:
-            load_adapter(arguments.adapter)
+            try:
+                load_adapter(arguments.adapter)
+            except ImportError as error:  # the module's own words; the flag and its value in front
+                flag = f"--adapter {arguments.adapter}"
+                raise ImportError(str(error) if str(error).startswith(flag) else f"{flag}: {error}") from None
     except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
         _error(str(error))
         return EXIT_USAGE

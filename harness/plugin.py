@@ -6,7 +6,12 @@ vcrpy: they load when a test needs them. What it adds to pytest-recording:
 - ``@pytest.mark.providers("openai/gpt-4.1-mini", ...)`` runs a test once per spec, each with its own
   cassette (``<name>[<spec>].yaml``), and gives it ``parallel_client`` / ``parallel_async_client``;
 - ``harness_client(spec, **kwargs)``, a factory for tests that build clients themselves;
-- ``--providers a,b`` to narrow (a prefix) or widen (a full spec) the specs of every marker;
+- ``--providers a,b`` to narrow (a prefix) or widen (a full spec) the specs of every marker (an unknown
+  provider, there or in a marker, is a usage error naming the known ones);
+- the ``harness_emulator`` fixture, or ``--harness-emulator`` / ``harness_emulator = true`` for the whole
+  session: the provider emulator, the SDKs pointed at it;
+- replay failures (no cassette, no match, already played, never played, a broken cassette) shown as the
+  test's line and the message, without the SDK's frames, unless ``--tb`` or ``--full-trace`` is given;
 - harness cassettes (readable, redacted, indexed, streams kept) for those tests, plugged in through
   pytest-recording's ``pytest_recording_configure`` hook; ``harness_vcr_tests = true`` extends them to
   a project's plain ``vcr``-marked tests.
@@ -41,11 +46,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="comma-separated provider prefixes (keep the marker's specs with them) or full specs (add them)",
     )
+    group.addoption(
+        "--harness-emulator",
+        action="store_true",
+        default=None,
+        help="run the harness emulator for the whole session, the SDKs pointed at it, so every test records "
+        "against it (as if each requested the harness_emulator fixture); ini: harness_emulator = true",
+    )
     parser.addini("harness_cassette_dir", "folder for harness cassettes (default: pytest-recording's)", default="")
     parser.addini("harness_allow_unplayed", "let tests leave recorded interactions unplayed", type="bool")
     parser.addini("harness_record_errors", "record answers with a non-2xx status too", type="bool")
     parser.addini("harness_secret_variables", "more environment variables whose values are redacted", type="args")
     parser.addini("harness_vcr_tests", "use harness cassettes for plain vcr-marked tests too", type="bool")
+    parser.addini(
+        "harness_emulator", "run the harness emulator for the whole session (as --harness-emulator)", type="bool"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,8 +71,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "emulator_script(path): the harness emulator answers this test from a script")
     config.stash[_CURRENT] = None
     config.stash[_EMULATOR] = None
+    _check_providers_option(config.getoption("providers"))
     # Registered now, after pytest-recording: a plugin's fixture overrides those registered before it.
     config.pluginmanager.register(_RecordMode(), "harness-record-mode")
+
+
+def _check_providers_option(option: str | None) -> None:
+    """Refuse a ``--providers`` value naming no known provider: a typo would otherwise select nothing, and pass."""
+    for part in filter(None, (part.strip() for part in (option or "").split(","))):
+        _check_spec(part, f"--providers {option}", prefix_alone=True)
+
+
+def _check_spec(spec: str, where: str, *, prefix_alone: bool) -> None:
+    """A `pytest.UsageError` naming ``where`` for a spec whose provider is unknown or whose model is missing."""
+    from harness.providers import PREFIXES
+
+    prefix, slash, model = spec.partition("/")
+    if prefix not in PREFIXES:
+        form = "a prefix or a full spec" if prefix_alone else "a spec"
+        raise pytest.UsageError(
+            f"{where}: unknown provider {prefix!r}; expected one of {', '.join(PREFIXES)} "
+            f"({form} such as openai/gpt-4.1-mini)"
+        )
+    if (slash or not prefix_alone) and not model:
+        alone = f"{prefix} or " if prefix_alone else ""
+        raise pytest.UsageError(f"{where}: {spec!r} names no model; give {alone}{prefix}/MODEL")
 
 
 class _RecordMode:
@@ -98,6 +136,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     from harness.recording._session import select_specs
 
+    try:
+        for spec in marker.args:
+            _check_spec(spec, f"{metafunc.definition.nodeid}: @pytest.mark.providers", prefix_alone=False)
+    except pytest.UsageError as error:  # the module's collection fails, with the message alone
+        raise pytest.Collector.CollectError(str(error)) from None
     specs = select_specs(marker.args, metafunc.config.getoption("providers"))
     metafunc.parametrize("harness_spec", specs, ids=specs)
 
@@ -158,7 +201,47 @@ def pytest_runtest_makereport(
     report = yield
     if report.when in ("setup", "call") and report.failed:
         item.stash[_FAILED] = True  # before the cassette is saved, as the test's fixtures are torn down
+    if report.failed and call.excinfo is not None and _brief_tracebacks(item.config):
+        from harness.recording._errors import CassetteError, CassetteFormatError
+
+        if isinstance(call.excinfo.value, (CassetteError, CassetteFormatError)):
+            report.longrepr = _brief(call.excinfo)
     return report
+
+
+def _brief_tracebacks(config: pytest.Config) -> bool:
+    """pytest's default traceback style: neither ``--tb`` nor ``--full-trace`` given."""
+    return config.getoption("tbstyle", "auto") == "auto" and not config.getoption("fulltrace", False)
+
+
+def _brief(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    """A replay failure as pytest shows its own usage errors: the test's line and the message, no internals.
+
+    The SDK's frames, harness's, pytest's and the chained transport error say nothing to a user whose
+    test has no cassette or sends another request; ``--tb=long`` (or any ``--tb`` said outright) still
+    shows them all.
+    """
+    hidden = _library_paths()
+
+    def own_frames(info: pytest.ExceptionInfo[BaseException]) -> Any:
+        entries = info.traceback.filter(info)
+        kept = entries.filter(lambda entry: not str(entry.path).startswith(hidden))
+        return kept if len(kept) else entries[-1:]
+
+    brief = excinfo.getrepr(style="short", chain=False, tbfilter=own_frames)
+    brief.addsection("harness", "The SDK's and harness's frames are left out: --tb=long shows them.")
+    return brief
+
+
+def _library_paths() -> tuple[str, ...]:
+    """Where frames that are not the user's come from: installed packages, the standard library, harness."""
+    import sysconfig
+
+    import harness
+
+    paths = {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    paths.add(os.path.dirname(harness.__file__))
+    return tuple(os.path.join(path, "") for path in paths)
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
@@ -167,7 +250,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
         return
     from harness.recording._session import configure_for_test
 
-    emulator = config.stash.get(_EMULATOR, None) if "harness_emulator" in getattr(item, "fixturenames", ()) else None
+    emulator = config.stash.get(_EMULATOR, None) if _uses_emulator(item) else None
     configure_for_test(
         vcr,
         item,
@@ -175,6 +258,16 @@ def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
         emulator=emulator,
         rewrite=item.stash.get(_REWRITE, False),
     )
+
+
+def _emulator_switch(config: pytest.Config) -> bool:
+    """``--harness-emulator`` or ``harness_emulator = true``: every harness test records against the emulator."""
+    return bool(config.getoption("harness_emulator", None) or config.getini("harness_emulator"))
+
+
+def _uses_emulator(item: pytest.Item) -> bool:
+    """Whether ``item`` runs against the emulator: it requests the fixture, or the switch is on (for all)."""
+    return "harness_emulator" in getattr(item, "fixturenames", ()) or _emulator_switch(item.config)
 
 
 def _has_harness_cassette(item: pytest.Item) -> bool:
@@ -194,6 +287,17 @@ def harness_spec(request: pytest.FixtureRequest) -> str | None:
     """The spec this run of a ``providers``-marked test is for (``None`` without the marker)."""
     spec: str | None = getattr(request, "param", None)
     return spec
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _harness_emulator_switch(request: pytest.FixtureRequest) -> None:
+    """With ``--harness-emulator`` (or ``harness_emulator = true``), the emulator runs for the whole session.
+
+    Session-scoped, so it starts before any test's function-scoped fixtures, the cassette's among them,
+    exactly as when a test requests ``harness_emulator`` itself.
+    """
+    if _emulator_switch(request.config):
+        request.getfixturevalue("harness_emulator")
 
 
 @pytest.fixture(autouse=True)

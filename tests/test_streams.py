@@ -245,3 +245,61 @@ def test_raw_arguments_and_text_are_written_as_given(prefix: str) -> None:
         list(wire.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
     raw = info.value.raw_arguments
     assert (json.loads(raw) if isinstance(raw, str) else raw) == {"location": "Oslo", "units": "kelvin"}
+
+
+# --- the async stream, awaited or not ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_an_async_stream_can_be_awaited_first_or_iterated_at_once(prefix: str) -> None:
+    wire = MockProvider(prefix).answer(*CALLS).answer(*CALLS)
+    client = wire.client(is_async=True)
+
+    async def both() -> tuple[list[Any], list[Any]]:
+        stream = await client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        assert isinstance(stream, harness.AsyncToolCallStream)
+        assert len(wire.requests) == 1  # awaiting sent the request, as the SDKs' awaited streams do
+        awaited = [value async for value in stream]
+        assert stream.usage is not None
+        direct = client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        assert len(wire.requests) == 1  # not awaited: sent on the first value asked for
+        return awaited, [value async for value in direct]
+
+    awaited, direct = asyncio.run(both())
+    assert dumps(awaited) == dumps(CALLS) and dumps(direct) == dumps(CALLS)
+    assert len(wire.requests) == 2
+    assert wire.bodies[0] == wire.bodies[1]
+
+
+@pytest.mark.parametrize("prefix", ["openai", "anthropic", "google"])
+def test_awaiting_an_async_stream_raises_the_sdks_http_error_there(prefix: str) -> None:
+    wire = MockProvider(prefix).answer_body({"error": {"message": "slow down"}}, status=429)
+    expected: type[Exception]
+    if prefix == "google":
+        from google.genai.errors import ClientError
+
+        expected = ClientError
+    else:
+        expected = __import__(prefix).RateLimitError
+
+    async def awaited() -> None:
+        stream = wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        with pytest.raises(expected):
+            await stream  # before any value is asked for, as with the SDK's own awaited stream
+
+    asyncio.run(awaited())
+    assert len(wire.requests) == 1
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_an_awaited_stream_closed_unread_releases_the_response(prefix: str) -> None:
+    body = TrackedBody(events_of(prefix, WireAnswer.of(CALLS)))
+    wire = MockProvider(prefix).answer_chunks(body)
+
+    async def awaited_then_left() -> None:
+        client = wire.client(is_async=True)
+        async with await client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True):
+            pass
+
+    asyncio.run(awaited_then_left())
+    assert len(wire.requests) == 1 and body.closed

@@ -7,10 +7,11 @@ session. Point an SDK at it with its base-URL variable (``OPENAI_BASE_URL``, ``A
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,22 @@ from typing import Any
 from harness.emulator._app import EmulatorState, create_app
 from harness.emulator._faults import FAULTS
 from harness.emulator._script import Script, ScriptError, load_script, parse_script
+from harness.errors import HarnessError
+
+
+class EmulatorAddressError(HarnessError, OSError):
+    """The emulator cannot listen on the address asked for: the port is taken, say. Names host, port and why."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        self.host = host
+        self.port = port
+        why = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            why = f"port {port} is taken (another emulator?); choose another port, or port 0 for a free one"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            why = f"{host} is not an address of this machine"
+        super().__init__(f"the harness emulator cannot listen on {host}:{port}: {why}")
+        self.errno = error.errno
 
 
 @dataclass
@@ -53,11 +70,7 @@ def serve(
     if isinstance(script, (str, Path)):
         script = load_script(script)
     app = create_app(seed=seed, script=script)
-    # IPPROTO_TCP said outright: asyncio sets TCP_NODELAY on accepted connections only for a socket that
-    # says it is TCP, and without it every keep-alive answer waits ~40 ms on a delayed ACK.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
+    listener = _listen(host, port)
     config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
@@ -68,24 +81,67 @@ def serve(
             raise RuntimeError("the harness emulator did not start")
         time.sleep(0.01)
     try:
-        yield RunningEmulator(f"http://{host}:{listener.getsockname()[1]}", app.state.emulator)
+        yield RunningEmulator(_url(host, listener), app.state.emulator)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
 
 
-def run(*, host: str, port: int, seed: int, script: Any = None) -> None:
-    """Serve in the foreground (``harness emulate``) until interrupted."""
+def run(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int = 0,
+    script: Any = None,
+    ready: Callable[[RunningEmulator], None] | None = None,
+) -> None:
+    """Serve in the foreground (``harness emulate``) until interrupted.
+
+    ``ready`` is called once the port is bound, before serving, with the emulator (its ``url`` holds
+    the port actually bound, which ``port=0`` leaves to the system). `EmulatorAddressError` is raised
+    before that when the address cannot be had.
+    """
     import uvicorn
 
     if isinstance(script, (str, Path)):
         script = load_script(script)
-    uvicorn.run(create_app(seed=seed, script=script), host=host, port=port, log_level="info")
+    app = create_app(seed=seed, script=script)
+    listener = _listen(host, port)
+    try:
+        if ready is not None:
+            ready(RunningEmulator(_url(host, listener), app.state.emulator))  # connections wait in the backlog
+        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off")).run(sockets=[listener])
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again: stopped is what was asked
+        pass
+    finally:
+        listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``(host, port)``; `EmulatorAddressError` if it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP said outright: asyncio sets TCP_NODELAY on accepted connections only for a socket that
+    # says it is TCP, and without it every keep-alive answer waits ~40 ms on a delayed ACK.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)  # at once: a client told the URL before the server loop starts waits, not refused
+    except OSError as error:
+        listener.close()
+        raise EmulatorAddressError(host, port, error) from None
+    return listener
+
+
+def _url(host: str, listener: socket.socket) -> str:
+    bound = listener.getsockname()[1]
+    return f"http://[{host}]:{bound}" if ":" in host else f"http://{host}:{bound}"
 
 
 __all__ = [
     "FAULTS",
+    "EmulatorAddressError",
     "EmulatorState",
     "RunningEmulator",
     "base_url_environment",

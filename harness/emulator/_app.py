@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,14 +23,18 @@ from starlette.routing import Route
 from harness.emulator._answers import decide
 from harness.emulator._faults import Fault, fault_named
 from harness.emulator._rules import rejection_for
-from harness.emulator._script import Script
+from harness.emulator._script import Rule, Script
 from harness.providers import PREFIXES, get_provider
-from harness.providers._base import Provider, WireAnswer, WireCall, halves, sse
+from harness.providers._base import DeclaredTool, Provider, WireAnswer, WireCall, halves, sse
 
 FAULT_HEADER = "x-harness-fault"
 NOTE_HEADER = "x-harness-emulator"
 #: On every answer: cassettes recorded against the emulator say so, with its seed and script.
 SOURCE_HEADER = "x-harness-emulator-source"
+#: On an answer the emulator served although the user's script is wrong for the request.
+WARNING_HEADER = "x-harness-warning"
+
+_log = logging.getLogger("harness.emulator")
 
 
 @dataclass
@@ -116,6 +121,12 @@ async def _handle(state: EmulatorState, request: Request) -> Response:
     if malformed:
         answer = _with_first_call(answer, halves(answer.calls[0].arguments)[0])
     headers = {NOTE_HEADER: "; ".join(decision.notes)} if decision.notes else {}
+    warnings = _undeclared_calls(rule, received.tools, path) if rule is not None else []
+    for warning in warnings:
+        _log.warning("harness emulator: %s", warning)
+    if warnings:
+        # Header values are Latin-1: a tool name beyond it is sent escaped.
+        headers[WARNING_HEADER] = "; ".join(warnings).encode("ascii", "backslashreplace").decode()
     model = received.model or "harness-emulator"
     try:
         body = None if received.stream else provider.write_response(answer, model=model)
@@ -132,6 +143,22 @@ async def _handle(state: EmulatorState, request: Request) -> Response:
     cut = fault is not None and fault.name == "cut_stream"
     chunks = _cut(events, answer) if cut else events
     return StreamingResponse(_frames(provider, chunks, done=not cut), media_type="text/event-stream", headers=headers)
+
+
+def _undeclared_calls(rule: Rule, tools: Sequence[DeclaredTool], path: str) -> list[str]:
+    """What is wrong with a scripted answer for this request: each call of a tool it does not declare.
+
+    The emulator serves the answer as scripted (it is what the user asked for), but the client will
+    refuse the call as an unknown tool, so it says where the script is wrong.
+    """
+    declared = [tool.name for tool in tools if tool.kind == "function"]
+    offered = f"it declares {', '.join(declared)}" if declared else "it declares no function tool"
+    return [
+        f"{rule.where or 'a script rule'} calls {call.name}, which the request to {path} does not declare "
+        f"({offered}); the client will refuse it as an unknown tool"
+        for call in rule.calls
+        if call.name not in declared
+    ]
 
 
 def _with_first_call(answer: WireAnswer, arguments: str) -> WireAnswer:

@@ -49,6 +49,8 @@ class Rule:
     calls: tuple[ScriptedCall, ...] = ()
     text: str | None = None
     fault: Fault | None = None
+    #: Where the rule was read: ``"seed.yaml: rule 2"``.
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,11 @@ def _rule(data: Any, where: str) -> Rule:
     except re.error as exc:
         raise ScriptError(f"{where}: match {match!r} is not a regular expression: {exc}") from None
     if "calls" in data:
-        return Rule(pattern, calls=tuple(_calls(data["calls"], where)))
+        return Rule(pattern, calls=tuple(_calls(data["calls"], where)), where=where)
     if "text" in data:
-        return Rule(pattern, text=str(data["text"]))
+        return Rule(pattern, text=str(data["text"]), where=where)
     try:
-        return Rule(pattern, fault=fault_named(data["fault"]))
+        return Rule(pattern, fault=fault_named(data["fault"]), where=where)
     except ValueError as exc:
         raise ScriptError(f"{where}: {exc}") from None
 

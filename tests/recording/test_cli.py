@@ -69,6 +69,43 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "scan" in out and "cassettes" in out
 
 
+def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import harness
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"harness {harness.__version__}\n"
+
+
+def test_an_adapter_that_does_not_import_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--adapter", "nosuchmod:adapter"]) == 2
+    assert capsys.readouterr().err == "harness: error: --adapter nosuchmod:adapter: No module named 'nosuchmod'\n"
+
+
+def test_conformance_help_lists_the_providers_and_the_features(capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.conformance import PROVIDERS
+    from harness.strategies import FEATURES
+
+    assert main(["conformance", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal's width
+    assert f"Providers (--providers, default all): {', '.join(PROVIDERS)}." in out
+    assert f"Features (--features, default all): {', '.join(FEATURES)}." in out
+
+
+def test_emulate_help_gives_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["emulate", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "4 the address cannot be listened on" in out and "127 when it is not found" in out
+
+
+def test_top_level_help_does_not_load_what_conformance_help_lists() -> None:
+    code = (
+        "import sys; from harness.cli import main; main(['--help']); "
+        "print(sorted(m for m in ('hypothesis', 'harness.conformance', 'harness.strategies') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert run.stdout.splitlines()[-1] == "[]"
+
+
 # --- cassettes import ----------------------------------------------------------------------------
 
 

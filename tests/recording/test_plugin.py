@@ -133,6 +133,8 @@ def test_a_changed_request_names_the_nearest_recorded_one(
             "*pytest --record-mode=rewrite 'test_weather.py::test_weather_and_search[[]openai/gpt-4.1-mini[]]'*",
         ]
     )
+    failure = "\n".join(result.outlines).split("= FAILURES =")[1].split("short test summary info")[0]
+    assert len(failure.strip().splitlines()) <= 12, failure  # the message and the test's line, no SDK frames
 
 
 def test_no_cassette_says_how_to_record_it(pytester: pytest.Pytester) -> None:
@@ -140,6 +142,25 @@ def test_no_cassette_says_how_to_record_it(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*no cassette at *cassettes*test_weather*pytest --record-mode=once*"])
+
+
+def test_a_replay_failure_is_shown_briefly_and_in_full_with_tb_long(pytester: pytest.Pytester) -> None:
+    specs = ("openai/gpt-4.1-mini", "anthropic/claude-sonnet-5", "google/gemini-2.5-flash")
+    pytester.makepyfile(test_weather=downstream(specs))
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(failed=3)
+    failures = "\n".join(result.outlines).split("= FAILURES =")[1].split("short test summary info")[0]
+    # Each: the test's own line, the message, and a word on --tb=long. Not the SDKs' frames (405 lines before).
+    assert len(failures.strip().splitlines()) <= 3 * 8, failures
+    assert failures.count("no cassette at ") == 3 and failures.count("--tb=long shows them") == 3
+    assert "test_weather.py:" in failures and "site-packages" not in failures and "_cassette.py" not in failures
+    assert "APIConnectionError" not in failures and "direct cause" not in failures
+
+    full = pytester.runpytest_inprocess("--tb=long")
+    full.assert_outcomes(failed=3)
+    text = "\n".join(full.outlines)
+    assert "_cassette.py" in text and "site-packages" in text and "no cassette at " in text
+    assert len(full.outlines) > 100
 
 
 def test_unplayed_interactions_fail_the_test_unless_allowed(
@@ -153,6 +174,8 @@ def test_unplayed_interactions_fail_the_test_unless_allowed(
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*1 recorded interaction(s) were never played*", "*POST /v1/chat/completions*"])
+    errors = "\n".join(result.outlines).split("= ERRORS =")[1].split("short test summary info")[0]
+    assert len(errors.strip().splitlines()) <= 10, errors  # the message, not the fixture's internals
     allowed = one_call.replace("'openai/gpt-4.1-mini')", "'openai/gpt-4.1-mini', allow_unplayed=True)")
     pytester.makepyfile(test_weather=allowed)
     pytester.runpytest_inprocess().assert_outcomes(passed=1)
@@ -174,6 +197,8 @@ def test_a_corrupt_cassette_names_the_file_and_line(pytester: pytest.Pytester) -
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*test_weather_and_search[[]openai-gpt-4.1-mini[]].yaml:5: invalid YAML*"])
+    error = "\n".join(result.outlines).split("= ERRORS =")[1].split("short test summary info")[0]
+    assert len(error.strip().splitlines()) <= 12, error
 
 
 def test_providers_option_narrows_by_prefix_and_widens_by_spec(pytester: pytest.Pytester) -> None:
@@ -186,6 +211,42 @@ def test_providers_option_narrows_by_prefix_and_widens_by_spec(pytester: pytest.
             "2 tests collected*",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            "antropic",
+            "--providers antropic: unknown provider 'antropic'; expected one of openai, openai-responses, "
+            "anthropic, google, vertexai*",
+        ),
+        ("openai,antropic/claude-5", "--providers openai,antropic/claude-5: unknown provider 'antropic'*"),
+        ("openai/", "--providers openai/: 'openai/' names no model*"),
+    ],
+)
+def test_an_unknown_provider_in_the_option_is_a_usage_error(
+    pytester: pytest.Pytester, option: str, message: str
+) -> None:
+    pytester.makepyfile(test_weather=downstream())
+    result = pytester.runpytest_inprocess("--providers", option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert "passed" not in result.stdout.str() and "skipped" not in result.stdout.str()  # never a green run
+
+
+def test_an_unknown_provider_in_the_marker_fails_collection_with_its_message(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_weather=downstream(("antropic/claude-sonnet-5", "openai/gpt-4.1-mini")))
+    result = pytester.runpytest_inprocess()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting test_weather.py*",
+            "test_weather.py::test_weather_and_search: @pytest.mark.providers: unknown provider 'antropic'; "
+            "expected one of openai, *",
+        ]
+    )
+    assert "_hookexec" not in result.stdout.str()
 
 
 def test_parallel_client_without_the_marker_says_to_add_it(pytester: pytest.Pytester) -> None:

@@ -195,7 +195,8 @@ def test_with_no_cassette_every_spec_fails_with_no_cassette_error(
 ) -> None:
     replaying(monkeypatch)
     pytester.makepyfile(test_weather=NO_CASSETTE.format(specs=", ".join(repr(spec) for spec in ALL_SPECS)))
-    result = pytester.runpytest_inprocess()
+    # --tb=long: the whole chain, the SDK's error included (by default only the cassette error is shown).
+    result = pytester.runpytest_inprocess("--tb=long")
     result.assert_outcomes(failed=len(ALL_SPECS) + 1)
     crashes = {
         report.nodeid.partition("::")[2]: report.longrepr.reprcrash.message
