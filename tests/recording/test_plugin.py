@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,6 +118,12 @@ def test_record_then_replay_without_keys_or_network(
     pytester.runpytest_inprocess("--block-network").assert_outcomes(passed=4)
 
 
+def section(result: pytest.RunResult, title: str) -> str:
+    """The run's FAILURES or ERRORS section alone: up to the warnings or the short summary after it."""
+    text = "\n".join(result.outlines).split(f"= {title} =")[1]
+    return re.split(r"=+ (?:warnings summary|short test summary info)", text)[0]
+
+
 def test_a_changed_request_names_the_nearest_recorded_one(
     pytester: pytest.Pytester, recording: ProviderServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,7 +140,7 @@ def test_a_changed_request_names_the_nearest_recorded_one(
             "*pytest --record-mode=rewrite 'test_weather.py::test_weather_and_search[[]openai/gpt-4.1-mini[]]'*",
         ]
     )
-    failure = "\n".join(result.outlines).split("= FAILURES =")[1].split("short test summary info")[0]
+    failure = section(result, "FAILURES")
     assert len(failure.strip().splitlines()) <= 12, failure  # the message and the test's line, no SDK frames
 
 
@@ -149,7 +156,7 @@ def test_a_replay_failure_is_shown_briefly_and_in_full_with_tb_long(pytester: py
     pytester.makepyfile(test_weather=downstream(specs))
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(failed=3)
-    failures = "\n".join(result.outlines).split("= FAILURES =")[1].split("short test summary info")[0]
+    failures = section(result, "FAILURES")
     # Each: the test's own line, the message, and a word on --tb=long. Not the SDKs' frames (405 lines before).
     assert len(failures.strip().splitlines()) <= 3 * 8, failures
     assert failures.count("no cassette at ") == 3 and failures.count("--tb=long shows them") == 3
@@ -174,7 +181,7 @@ def test_unplayed_interactions_fail_the_test_unless_allowed(
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*1 recorded interaction(s) were never played*", "*POST /v1/chat/completions*"])
-    errors = "\n".join(result.outlines).split("= ERRORS =")[1].split("short test summary info")[0]
+    errors = section(result, "ERRORS")
     assert len(errors.strip().splitlines()) <= 10, errors  # the message, not the fixture's internals
     allowed = one_call.replace("'openai/gpt-4.1-mini')", "'openai/gpt-4.1-mini', allow_unplayed=True)")
     pytester.makepyfile(test_weather=allowed)
@@ -197,7 +204,7 @@ def test_a_corrupt_cassette_names_the_file_and_line(pytester: pytest.Pytester) -
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*test_weather_and_search[[]openai-gpt-4.1-mini[]].yaml:5: invalid YAML*"])
-    error = "\n".join(result.outlines).split("= ERRORS =")[1].split("short test summary info")[0]
+    error = section(result, "ERRORS")
     assert len(error.strip().splitlines()) <= 12, error
 
 
