@@ -337,6 +337,7 @@ def _names(text: str) -> list[str]:
 def _conformance(arguments: argparse.Namespace) -> int:
     import json
     import os
+    import shutil
 
     from harness.conformance import PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
@@ -393,7 +394,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
     paths = write_report(report, arguments.out)
     if report.failed:
         print(render_failures(report))  # the smallest counterexamples, pasteable, before the matrix
-    print(render_terminal(report, color=sys.stdout.isatty()))
+    print(render_terminal(report, color=sys.stdout.isatty(), width=shutil.get_terminal_size().columns))
     print(f"HTML report: {paths['html']}  (also {paths['md'].name} and {paths['json'].name} there)")
     if own_fails:
         return EXIT_FOUND

@@ -11,18 +11,68 @@ import html
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.conformance._results import FAILURES, OUTCOMES, CellResult, Counterexample, Failure, Outcome, Report
 
-SYMBOLS: dict[Outcome, str] = {"pass": "✅", "lossy": "🟡", "unsupported": "⚪", "fail": "❌"}
+
+@dataclass(frozen=True)
+class OutcomeStyle:
+    """How one outcome reads and looks in every format. A new outcome is one entry of `OUTCOME_STYLES`."""
+
+    #: Markdown's symbol (an emoji: GitHub draws it, and the word always follows it).
+    symbol: str
+    #: The terminal matrix's word, at most six letters.
+    word: str
+    ansi: str
+    #: The symbol the HTML page draws in CSS (no font needed): ``check``, ``half``, ``ring``, ``square``, ``cross``.
+    shape: str
+    colour: str
+    background: str
+    #: The legend's sentence: what a cell with this outcome found.
+    meaning: str
+
+
+# One entry per outcome (and per kind of failure): what the matrix, the legend and every format show for it.
+# fmt: off
+OUTCOME_STYLES: dict[Outcome, OutcomeStyle] = {
+    "pass": OutcomeStyle("✅", "pass", "\033[32m", "check", "#1e7b34", "#dcf5e2",
+        "every round trip came back exactly as sent, plain and streamed, and the schema sent is neither stricter "
+        "nor looser than the model"),
+    "lossy": OutcomeStyle("🟡", "lossy", "\033[33m", "half", "#7a5b00", "#fff1c2",
+        "every round trip was exact, but the provider cannot express a constraint of the model (a documented limit, "
+        "linked): it travels in the description and pydantic enforces it on the way back"),
+    "unsupported": OutcomeStyle("⚪", "unsup", "\033[2m", "ring", "#5a6270", "#eceff3",
+        "not measured: the adapter refused every drawn union up front, naming the field, or no value could be "
+        "drawn from the schema sent; the reason says which"),
+    "fail": OutcomeStyle("❌", "FAIL", "\033[1;31m", "cross", "#a01919", "#ffdcdc",
+        "a value the model allows did not survive the trip, or the schema sent is wrong: the cell has the smallest "
+        "counterexample, and one of the kinds below"),
+}
+
+#: A failing cell's kind: the terminal's word (at most five letters, shouting as FAIL does), and its meaning.
+FAILURE_STYLES: dict[Failure, tuple[str, str]] = {
+    "loses_data": ("LOSS", "a value the model accepts cannot arrive, or arrives changed: a call dropped, reordered "
+        "or altered, or a schema stricter than the model"),
+    "rejected": ("REJ", "the declaration breaks a documented rule of the provider, which would refuse the request"),
+    "crash": ("CRASH", "the adapter raised on a valid answer (or before sending) where it should have answered"),
+    "looser": ("LOOSE", "the schema admits values the model rejects, and the adapter refused them on the way back: "
+        "a retry at run time, not a loss"),
+}
+# fmt: on
+
+SYMBOLS: dict[Outcome, str] = {outcome: style.symbol for outcome, style in OUTCOME_STYLES.items()}
 #: Fixed-width words for the terminal matrix; ``FAIL`` shouts so it is found without colour.
-TERMINAL_WORDS: dict[Outcome, str] = {"pass": "pass", "lossy": "lossy", "unsupported": "unsup", "fail": "FAIL"}
-_ANSI: dict[Outcome, str] = {"pass": "\033[32m", "lossy": "\033[33m", "unsupported": "\033[2m", "fail": "\033[1;31m"}
+TERMINAL_WORDS: dict[Outcome, str] = {outcome: style.word for outcome, style in OUTCOME_STYLES.items()}
+_ANSI: dict[Outcome, str] = {outcome: style.ansi for outcome, style in OUTCOME_STYLES.items()}
 _ANSI_RESET = "\033[0m"
 #: A failing cell shows its kind; in the terminal a word of at most five letters, shouting as FAIL does.
-TERMINAL_KINDS: dict[Failure, str] = {"loses_data": "LOSS", "rejected": "REJ", "crash": "CRASH", "looser": "LOOSE"}
+TERMINAL_KINDS: dict[Failure, str] = {kind: word for kind, (word, _) in FAILURE_STYLES.items()}
+
+#: The page explaining the report, linked from report.html (``write_report(..., docs_url=...)`` for another).
+DOCS_URL = "https://parallel-tools-harness.readthedocs.io/en/latest/conformance/"
 
 #: A CI summary stays readable (and under GitHub's 1 MiB step-summary cap) only if huge wire bodies are cut.
 MARKDOWN_BLOCK_CHARS = 4_000
@@ -337,34 +387,64 @@ def _header_segments(provider: str) -> list[str]:
     return segments
 
 
-def _terminal_header(providers: list[str], widths: list[int], first: int) -> list[str]:
-    """Provider names split over lines at ``-`` and ``+``, bottom-aligned so the last part sits on its column."""
-    headers = [_header_segments(provider) for provider in providers]
-    height = max((len(segments) for segments in headers), default=1)
-    lines = []
-    for row in range(height):
-        texts = [
-            segments[row - height + len(segments)] if row >= height - len(segments) else "" for segments in headers
-        ]
-        label = "feature" if row == height - 1 else ""
-        lines.append(
-            "  ".join([label.ljust(first), *(t.ljust(w) for t, w in zip(texts, widths, strict=True))]).rstrip()
-        )
-    return lines
+def _abbreviation(provider: str, letters: int) -> str:
+    """``openai-responses+strict`` -> ``open-r+s`` (1 letter) or ``opena-re+st`` (2): each part shortened."""
+    base, *rest = _header_segments(provider)
+    return base[: 3 + letters] + "".join(part[: 1 + letters] for part in rest)
 
 
-def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
+def column_labels(providers: Iterable[str]) -> dict[str, str]:
+    """A short, unique column label per provider for a narrow terminal: each part of the name cut short
+    (``anthropic+strict`` -> ``anth+s``), longer where two would read the same."""
+    names = list(dict.fromkeys(providers))
+    labels = {name: _abbreviation(name, 1) for name in names}
+    for letters in range(2, max((len(name) for name in names), default=0) + 1):
+        taken = Counter(labels.values())
+        clashing = [name for name in names if taken[labels[name]] > 1]
+        if not clashing:
+            break
+        labels.update({name: _abbreviation(name, letters) for name in clashing})
+    return labels
+
+
+#: A column is as wide as the longest word a cell can show.
+_CELL_WIDTH = max(len(word) for word in (*TERMINAL_WORDS.values(), *TERMINAL_KINDS.values()))
+
+
+def _terminal_matrix(report: Report, adapter: str, labels: dict[str, str], *, color: bool, gap: str) -> list[str]:
     grid = _grid(report.results)
     providers, features = _axes(report, adapter)
-    widths = [max(5, *(len(segment) for segment in _header_segments(provider))) for provider in providers]
+    widths = [max(_CELL_WIDTH, len(labels[provider])) for provider in providers]
     first = max([len("feature"), *(len(feature) for feature in features)])
-    lines = _terminal_header(providers, widths, first)
+    header = ["feature".ljust(first), *(labels[p].ljust(w) for p, w in zip(providers, widths, strict=True))]
+    lines = [gap.join(header).rstrip()]
     for feature in features:
         cells = [
             _terminal_cell(grid.get((adapter, p, feature)), w, color=color)
             for p, w in zip(providers, widths, strict=True)
         ]
-        lines.append("  ".join([feature.ljust(first), *cells]).rstrip())
+        lines.append(gap.join([feature.ljust(first), *cells]).rstrip())
+    return lines
+
+
+def _matrix_width(report: Report, adapter: str) -> int:
+    """How wide the matrix of ``adapter`` is with each provider's full name on its column."""
+    providers, features = _axes(report, adapter)
+    first = max([len("feature"), *(len(feature) for feature in features)])
+    return first + sum(2 + max(_CELL_WIDTH, len(provider)) for provider in providers)
+
+
+def _key(title: str, pairs: Iterable[tuple[str, str]], width: int) -> list[str]:
+    """``title: a = b, c = d, ...`` wrapped to ``width`` between pairs, later lines indented under the first."""
+    lines = [f"{title}:"]
+    indent = " " * (len(title) + 2)
+    for short, name in pairs:
+        pair = f"{short} = {name}"
+        if lines[-1].endswith(":") or len(lines[-1]) + 2 + len(pair) <= width:
+            lines[-1] += (" " if lines[-1].endswith(":") else ", ") + pair
+        else:
+            lines[-1] += ","
+            lines.append(indent + pair)
     return lines
 
 
@@ -386,17 +466,27 @@ def _terminal_counts(results: list[CellResult], *, color: bool) -> str:
     return ", ".join(parts) + _kinds_text(results)
 
 
-def render_terminal(report: Report, *, color: bool) -> str:
-    """The compact matrix the CLI prints (one line per feature, one column per provider), then a summary line."""
+def render_terminal(report: Report, *, color: bool, width: int = 80) -> str:
+    """The compact matrix the CLI prints (one line per feature, one column per provider), then a summary line.
+
+    Each column is headed by its provider's name where the matrix fits in ``width`` characters that way,
+    else by a short label (`column_labels`), one space apart, with a key below the matrix.
+    """
     lines: list[str] = []
     adapters = adapters_of(report)
+    providers = providers_of(report)
+    wide = all(_matrix_width(report, adapter) <= width for adapter in adapters)
+    labels = {provider: provider for provider in providers} if wide else column_labels(providers)
     for adapter in adapters:
         if len(adapters) > 1:
             mine = [r for r in report.results if r.adapter == adapter]
             lines += [f"{adapter}: {_terminal_counts(mine, color=color)}", ""]
-        lines += [*_terminal_matrix(report, adapter, color=color), ""]
+        lines += [*_terminal_matrix(report, adapter, labels, color=color, gap="  " if wide else " "), ""]
+    shortened = [(label, provider) for provider, label in labels.items() if label != provider]
+    if shortened:
+        lines += [*_key("providers", shortened, width), ""]
     if any(result.failure for result in report.results):
-        lines += ["fail: " + ", ".join(f"{word} {kind}" for kind, word in TERMINAL_KINDS.items()), ""]
+        lines += [*_key("fail", ((word, kind) for kind, word in TERMINAL_KINDS.items()), width), ""]
     totals = _terminal_counts(report.results, color=color)
     lines.append(f"{len(report.results)} cells: {totals} in {format_duration(report.seconds)}")
     return "\n".join(lines) + "\n"
