@@ -408,14 +408,31 @@ def column_labels(providers: Iterable[str]) -> dict[str, str]:
     return labels
 
 
-#: A column is as wide as the longest word a cell can show.
-_CELL_WIDTH = max(len(word) for word in (*TERMINAL_WORDS.values(), *TERMINAL_KINDS.values()))
+#: A column is at least this wide (``lossy``, ``unsup``, ``CRASH``), wider for its label or a longer word.
+_CELL_WIDTH = 5
+
+
+def _column_widths(report: Report, adapter: str, labels: dict[str, str]) -> list[int]:
+    grid = _grid(report.results)
+    providers, features = _axes(report, adapter)
+    return [
+        max(
+            _CELL_WIDTH,
+            len(labels[provider]),
+            *(len(_terminal_word(cell)) for f in features if (cell := grid.get((adapter, provider, f)))),
+        )
+        for provider in providers
+    ]
+
+
+def _terminal_word(result: CellResult) -> str:
+    return TERMINAL_KINDS[result.failure] if result.failure else TERMINAL_WORDS[result.outcome]
 
 
 def _terminal_matrix(report: Report, adapter: str, labels: dict[str, str], *, color: bool, gap: str) -> list[str]:
     grid = _grid(report.results)
     providers, features = _axes(report, adapter)
-    widths = [max(_CELL_WIDTH, len(labels[provider])) for provider in providers]
+    widths = _column_widths(report, adapter, labels)
     first = max([len("feature"), *(len(feature) for feature in features)])
     header = ["feature".ljust(first), *(labels[p].ljust(w) for p, w in zip(providers, widths, strict=True))]
     lines = [gap.join(header).rstrip()]
@@ -430,9 +447,10 @@ def _terminal_matrix(report: Report, adapter: str, labels: dict[str, str], *, co
 
 def _matrix_width(report: Report, adapter: str) -> int:
     """How wide the matrix of ``adapter`` is with each provider's full name on its column."""
-    providers, features = _axes(report, adapter)
+    _, features = _axes(report, adapter)
     first = max([len("feature"), *(len(feature) for feature in features)])
-    return first + sum(2 + max(_CELL_WIDTH, len(provider)) for provider in providers)
+    full = {provider: provider for provider in providers_of(report)}
+    return first + sum(2 + width for width in _column_widths(report, adapter, full))
 
 
 def _key(title: str, pairs: Iterable[tuple[str, str]], width: int) -> list[str]:
@@ -452,7 +470,7 @@ def _key(title: str, pairs: Iterable[tuple[str, str]], width: int) -> list[str]:
 def _terminal_cell(result: CellResult | None, width: int, *, color: bool) -> str:
     if result is None:
         return "·".ljust(width)
-    word = TERMINAL_KINDS[result.failure] if result.failure else TERMINAL_WORDS[result.outcome]
+    word = _terminal_word(result)
     padding = " " * (width - len(word))  # pad outside the escape codes, so columns line up in colour too
     return f"{_ANSI[result.outcome]}{word}{_ANSI_RESET}{padding}" if color else word + padding
 

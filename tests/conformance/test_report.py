@@ -9,7 +9,11 @@ from pathlib import Path
 
 from harness.conformance import PROVIDERS as DEFAULT_PROVIDERS
 from harness.conformance._report import (
+    DOCS_URL,
+    FAILURE_STYLES,
     MARKDOWN_BLOCK_CHARS,
+    OUTCOME_STYLES,
+    SYMBOLS,
     cell_id,
     column_labels,
     render_html,
@@ -357,6 +361,29 @@ def test_html_legend_counts_and_filters_every_outcome() -> None:
     assert list(counts) == ["loses_data", "rejected", "crash", "looser"]
     assert "Conformance: 22 pass, 2 lossy, 3 unsupported, 4 fail (2 loses_data, 1 crash, 1 looser)" in text
     assert "harness: 20 pass, 2 lossy, 1 unsupported, 2 fail (1 crash, 1 looser)" in text
+
+
+def test_html_legend_explains_every_outcome_and_kind_and_links_the_docs() -> None:
+    page = _parse(render_html(sample_report(), docs_url="https://docs.example.test/conformance/"))
+    terms = page.having("dt")
+    assert [attrs.get("data-outcome") for attrs in terms if "data-outcome" in attrs] == list(OUTCOMES)
+    assert [attrs.get("data-failure") for attrs in terms if "data-failure" in attrs] == list(FAILURE_STYLES)
+    text = "".join(page.text)
+    assert all(style.meaning in text for style in OUTCOME_STYLES.values())
+    assert all(meaning in text for _, meaning in FAILURE_STYLES.values())
+    assert [attrs["href"] for attrs in page.having("a", "docs")] == ["https://docs.example.test/conformance/"]
+    assert [attrs["href"] for attrs in _parse(render_html(sample_report())).having("a", "docs")] == [DOCS_URL]
+
+
+def test_html_draws_its_symbols_instead_of_writing_emoji() -> None:
+    report = sample_report()
+    page = _parse(render_html(report))
+    symbols = page.having("span", "sym")
+    # One per cell, one per detail badge, one per filter and one per legend entry, each an empty drawn shape.
+    assert len(symbols) == 2 * len(report.results) + 2 * len(OUTCOMES)
+    assert all(attrs["aria-hidden"] == "true" for attrs in symbols)
+    shown = "".join(page.text).replace(HOSTILE, "")  # the counterexample's own emoji is the user's text
+    assert not any(symbol in shown for symbol in SYMBOLS.values())
 
 
 def test_html_shows_a_repeated_cell_once_with_its_last_result() -> None:
