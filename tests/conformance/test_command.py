@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import cli
 from harness.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, main
 from harness.conformance import Report, run
 from tests.conformance import raw_adapters
@@ -190,6 +191,33 @@ def test_progress_lines_come_at_each_tenth_of_the_cells(tmp_path: Path, capsys: 
     # 24 cells, ten lines: one as each tenth is passed (a fast run never reaches the 30 s line).
     assert [done for done, _, _ in lines] == [3, 5, 8, 10, 12, 15, 17, 20, 22, 24]
     assert all(total == 24 and fails == 0 for _, total, fails in lines)
+
+
+def test_a_slow_run_says_where_it_is_at_least_every_so_often(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between tenths (a slow adapter), a line once PROGRESS_SECONDS have passed: here every cell is "slow".
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)
+    arguments = ["--providers", "openai,google", "--features", "strings,integers,floats", "--examples", "1"]
+    assert main(["conformance", *arguments, "--jobs", "1", "--out", str(tmp_path)]) == EXIT_OK
+    assert [done for done, _, _ in _progress(capsys.readouterr().err)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_make_conformance_builds_a_venv_without_the_test_tools(tmp_path: Path) -> None:
+    """What `make conformance` would run from nothing (``make -n``): its own venv, the project without extras."""
+    venv = tmp_path / "report-venv"
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        ["make", "-n", "-C", str(root), "conformance", f"REPORT_VENV={venv}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    commands = done.stdout.splitlines()
+    assert f"{venv}/bin/pip install -q -e ." in commands
+    assert f"{venv}/bin/harness conformance" in commands
+    assert not any("[test]" in command or "/.venv/" in command for command in commands), commands
 
 
 def test_on_a_terminal_progress_is_a_bar(tmp_path: Path) -> None:
