@@ -28,9 +28,17 @@ smoke: $(VENV)/.installed
 	$(SMOKE)/venv/bin/harness scan cassettes smoke/cassettes
 
 # The cross-provider conformance report on the embedded defaults: every provider x every feature, no keys,
-# no network; prints the matrix and writes conformance-report/report.{json,md,html}.
-conformance: $(VENV)/.installed
-	$(BIN)/harness conformance
+# no network; prints the matrix and writes conformance-report/report.{json,md,html}. It needs the project and
+# its runtime dependencies only, so it gets a venv of its own without the test toolchain (built once).
+REPORT_VENV ?= .venv-report
+conformance: $(REPORT_VENV)/.installed
+	$(REPORT_VENV)/bin/harness conformance
+
+$(REPORT_VENV)/.installed: pyproject.toml
+	rm -rf $(REPORT_VENV)
+	$(PYTHON) -m venv $(REPORT_VENV)
+	$(REPORT_VENV)/bin/pip install -q -e .
+	touch $@
 
 # The long hostile-input runs (CI runs a few hundred of each): mutated provider answers over the five specs,
 # corrupted cassettes through load and replay, corrupted sources through the importer. Exits 1 on any
@@ -245,4 +253,4 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 clean:
-	rm -rf $(VENV) $(INSTRUCTOR_VENV) $(LANGCHAIN_VENV) $(PYDANTIC_AI_VENV) $(LITELLM_VENV) .mypy_cache .ruff_cache build build.log *.egg-info conformance-report
+	rm -rf $(VENV) $(REPORT_VENV) $(INSTRUCTOR_VENV) $(LANGCHAIN_VENV) $(PYDANTIC_AI_VENV) $(LITELLM_VENV) .mypy_cache .ruff_cache build build.log *.egg-info conformance-report

@@ -24,7 +24,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
 #: ``harness emulate``: the address cannot be listened on (the port is taken, the host is not this machine's).
@@ -483,6 +483,7 @@ def _names(text: str) -> list[str]:
 def _conformance(arguments: argparse.Namespace) -> int:
     import json
     import os
+    import shutil
 
     from harness.conformance import PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
@@ -513,7 +514,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, KeyError, ImportError, AttributeError) as error:
         _error(str(error))
         return EXIT_USAGE
-    progress = _progress_bar(len(providers) * len(features if rows is None else rows))
+    progress = _progress_bar(len(providers) * len(features if rows is None else rows), jobs)
     try:
         report = run(
             adapter=arguments.adapter,
@@ -547,7 +548,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
     paths = write_report(report, arguments.out)
     if report.failed:
         print(render_failures(report))  # the smallest counterexamples, pasteable, before the matrix
-    print(render_terminal(report, color=sys.stdout.isatty()))
+    print(render_terminal(report, color=sys.stdout.isatty(), width=shutil.get_terminal_size().columns))
     print(f"HTML report: {paths['html']}  (also {paths['md'].name} and {paths['json'].name} there)")
     if own_fails:
         return EXIT_FOUND
@@ -568,9 +569,50 @@ class _Progress:
         self._bar.close()
 
 
-def _progress_bar(cells: int) -> _Progress | None:
-    if not sys.stderr.isatty():
+class _ProgressLines:
+    """Progress where stderr is no terminal (a CI log): a line at each tenth of the cells, and at least every
+    `PROGRESS_SECONDS` while cells finish, saying cells done, time elapsed and failures so far."""
+
+    def __init__(self, cells: int, stream: TextIO) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self._cells, self._stream = cells, stream
+        self._done = self._failed = 0
+        self._started = self._last = self._clock()
+
+    def update(self, result: Any) -> None:
+        self._done += 1
+        self._failed += result.outcome == "fail"
+        now = self._clock()
+        tenth = self._done * 10 // self._cells > (self._done - 1) * 10 // self._cells
+        if tenth or now - self._last >= PROGRESS_SECONDS:
+            self._last = now
+            self._print(now)
+
+    def _print(self, now: float) -> None:
+        from harness.conformance._report import format_duration
+
+        percent = self._done * 100 // self._cells
+        line = f"conformance: {self._done}/{self._cells} cells ({percent}%), {format_duration(now - self._started)}"
+        print(f"{line}, {self._failed} fail", file=self._stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+#: Where stderr is no terminal, the longest a run stays silent while cells finish.
+PROGRESS_SECONDS = 30.0
+
+
+def _progress_bar(cells: int, jobs: int) -> _Progress | _ProgressLines | None:
+    if not cells:
         return None
+    if not sys.stderr.isatty():
+        used = min(jobs, cells)
+        processes = f"{used} processes" if used > 1 else "1 process"
+        print(f"conformance: {cells} cells on {processes}", file=sys.stderr, flush=True)
+        return _ProgressLines(cells, sys.stderr)
     from tqdm import tqdm
 
     return _Progress(tqdm(total=cells, desc="conformance", unit="cell", file=sys.stderr, leave=False))

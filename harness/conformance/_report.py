@@ -11,30 +11,71 @@ import html
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.conformance._results import FAILURES, OUTCOMES, CellResult, Counterexample, Failure, Outcome, Report
 
-SYMBOLS: dict[Outcome, str] = {"pass": "✅", "lossy": "🟡", "unsupported": "⚪", "unconvertible": "⬜", "fail": "❌"}
+
+@dataclass(frozen=True)
+class OutcomeStyle:
+    """How one outcome reads and looks in every format. A new outcome is one entry of `OUTCOME_STYLES`."""
+
+    #: Markdown's symbol (an emoji: GitHub draws it, and the word always follows it).
+    symbol: str
+    #: The terminal matrix's word, at most six letters.
+    word: str
+    ansi: str
+    #: The symbol the HTML page draws in CSS (no font needed): ``check``, ``half``, ``ring``, ``square``, ``cross``.
+    shape: str
+    colour: str
+    background: str
+    #: The legend's sentence: what a cell with this outcome found.
+    meaning: str
+
+
+# One entry per outcome (and per kind of failure): what the matrix, the legend and every format show for it.
+# fmt: off
+OUTCOME_STYLES: dict[Outcome, OutcomeStyle] = {
+    "pass": OutcomeStyle("✅", "pass", "\033[32m", "check", "#1e7b34", "#dcf5e2",
+        "every round trip came back exactly as sent, plain and streamed, and the schema sent is neither stricter "
+        "nor looser than the model"),
+    "lossy": OutcomeStyle("🟡", "lossy", "\033[33m", "half", "#7a5b00", "#fff1c2",
+        "every round trip was exact, but the provider cannot express a constraint of the model (a documented limit, "
+        "linked): it travels in the description and pydantic enforces it on the way back"),
+    "unsupported": OutcomeStyle("⚪", "unsup", "\033[2m", "ring", "#5a6270", "#eceff3",
+        "not measured: the adapter refused every drawn union up front, naming the field, or no value could be "
+        "drawn from the schema sent; the reason says which"),
+    "unconvertible": OutcomeStyle("⬜", "unconv", "\033[2;35m", "square", "#6b3f86", "#f1e6f7",
+        "not measured (a row of --schemas only): the JSON schema cannot become a pydantic model faithfully; the "
+        "reason names the keyword at fault"),
+    "fail": OutcomeStyle("❌", "FAIL", "\033[1;31m", "cross", "#a01919", "#ffdcdc",
+        "a value the model allows did not survive the trip, or the schema sent is wrong: the cell has the smallest "
+        "counterexample, and one of the kinds below"),
+}
+
+#: A failing cell's kind: the terminal's word (at most five letters, shouting as FAIL does), and its meaning.
+FAILURE_STYLES: dict[Failure, tuple[str, str]] = {
+    "loses_data": ("LOSS", "a value the model accepts cannot arrive, or arrives changed: a call dropped, reordered "
+        "or altered, or a schema stricter than the model"),
+    "rejected": ("REJ", "the declaration breaks a documented rule of the provider, which would refuse the request"),
+    "crash": ("CRASH", "the adapter raised on a valid answer (or before sending) where it should have answered"),
+    "looser": ("LOOSE", "the schema admits values the model rejects, and the adapter refused them on the way back: "
+        "a retry at run time, not a loss"),
+}
+# fmt: on
+
+SYMBOLS: dict[Outcome, str] = {outcome: style.symbol for outcome, style in OUTCOME_STYLES.items()}
 #: Fixed-width words for the terminal matrix; ``FAIL`` shouts so it is found without colour.
-TERMINAL_WORDS: dict[Outcome, str] = {
-    "pass": "pass",
-    "lossy": "lossy",
-    "unsupported": "unsup",
-    "unconvertible": "unconv",
-    "fail": "FAIL",
-}
-_ANSI: dict[Outcome, str] = {
-    "pass": "\033[32m",
-    "lossy": "\033[33m",
-    "unsupported": "\033[2m",
-    "unconvertible": "\033[2;35m",
-    "fail": "\033[1;31m",
-}
+TERMINAL_WORDS: dict[Outcome, str] = {outcome: style.word for outcome, style in OUTCOME_STYLES.items()}
+_ANSI: dict[Outcome, str] = {outcome: style.ansi for outcome, style in OUTCOME_STYLES.items()}
 _ANSI_RESET = "\033[0m"
 #: A failing cell shows its kind; in the terminal a word of at most five letters, shouting as FAIL does.
-TERMINAL_KINDS: dict[Failure, str] = {"loses_data": "LOSS", "rejected": "REJ", "crash": "CRASH", "looser": "LOOSE"}
+TERMINAL_KINDS: dict[Failure, str] = {kind: word for kind, (word, _) in FAILURE_STYLES.items()}
+
+#: The page explaining the report, linked from report.html (``write_report(..., docs_url=...)`` for another).
+DOCS_URL = "https://parallel-tools-harness.readthedocs.io/en/latest/conformance/"
 
 #: A CI summary stays readable (and under GitHub's 1 MiB step-summary cap) only if huge wire bodies are cut.
 MARKDOWN_BLOCK_CHARS = 4_000
@@ -47,8 +88,9 @@ HTML_BLOCK_LINES = 2_000
 # ----------------------------------------------------------------------------------------------- files
 
 
-def write_report(report: Report, out_dir: Path) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir`` (created).
+def write_report(report: Report, out_dir: Path, *, docs_url: str = DOCS_URL) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir`` (created); the page links
+    to the docs at ``docs_url``.
 
     Returns their paths under the keys ``"json"``, ``"md"`` and ``"html"``.
     """
@@ -56,7 +98,7 @@ def write_report(report: Report, out_dir: Path) -> dict[str, Path]:
     files = {
         "json": ("report.json", _to_json_text(report.to_json()) + "\n"),
         "md": ("report.md", render_markdown(report)),
-        "html": ("report.html", render_html(report)),
+        "html": ("report.html", render_html(report, docs_url=docs_url)),
     }
     paths = {kind: out_dir / name for kind, (name, _) in files.items()}
     for kind, (_, text) in files.items():
@@ -361,41 +403,89 @@ def _header_segments(provider: str) -> list[str]:
     return segments
 
 
-def _terminal_header(providers: list[str], widths: list[int], first: int) -> list[str]:
-    """Provider names split over lines at ``-`` and ``+``, bottom-aligned so the last part sits on its column."""
-    headers = [_header_segments(provider) for provider in providers]
-    height = max((len(segments) for segments in headers), default=1)
-    lines = []
-    for row in range(height):
-        texts = [
-            segments[row - height + len(segments)] if row >= height - len(segments) else "" for segments in headers
-        ]
-        label = "feature" if row == height - 1 else ""
-        lines.append(
-            "  ".join([label.ljust(first), *(t.ljust(w) for t, w in zip(texts, widths, strict=True))]).rstrip()
-        )
-    return lines
+def _abbreviation(provider: str, letters: int) -> str:
+    """``openai-responses+strict`` -> ``open-r+s`` (1 letter) or ``opena-re+st`` (2): each part shortened."""
+    base, *rest = _header_segments(provider)
+    return base[: 3 + letters] + "".join(part[: 1 + letters] for part in rest)
 
 
-def _terminal_matrix(report: Report, adapter: str, *, color: bool) -> list[str]:
+def column_labels(providers: Iterable[str]) -> dict[str, str]:
+    """A short, unique column label per provider for a narrow terminal: each part of the name cut short
+    (``anthropic+strict`` -> ``anth+s``), longer where two would read the same."""
+    names = list(dict.fromkeys(providers))
+    labels = {name: _abbreviation(name, 1) for name in names}
+    for letters in range(2, max((len(name) for name in names), default=0) + 1):
+        taken = Counter(labels.values())
+        clashing = [name for name in names if taken[labels[name]] > 1]
+        if not clashing:
+            break
+        labels.update({name: _abbreviation(name, letters) for name in clashing})
+    return labels
+
+
+#: A column is at least this wide (``lossy``, ``unsup``, ``CRASH``), wider for its label or a longer word.
+_CELL_WIDTH = 5
+
+
+def _column_widths(report: Report, adapter: str, labels: dict[str, str]) -> list[int]:
     grid = _grid(report.results)
     providers, features = _axes(report, adapter)
-    widths = [max(5, *(len(segment) for segment in _header_segments(provider))) for provider in providers]
+    return [
+        max(
+            _CELL_WIDTH,
+            len(labels[provider]),
+            *(len(_terminal_word(cell)) for f in features if (cell := grid.get((adapter, provider, f)))),
+        )
+        for provider in providers
+    ]
+
+
+def _terminal_word(result: CellResult) -> str:
+    return TERMINAL_KINDS[result.failure] if result.failure else TERMINAL_WORDS[result.outcome]
+
+
+def _terminal_matrix(report: Report, adapter: str, labels: dict[str, str], *, color: bool, gap: str) -> list[str]:
+    grid = _grid(report.results)
+    providers, features = _axes(report, adapter)
+    widths = _column_widths(report, adapter, labels)
     first = max([len("feature"), *(len(feature) for feature in features)])
-    lines = _terminal_header(providers, widths, first)
+    header = ["feature".ljust(first), *(labels[p].ljust(w) for p, w in zip(providers, widths, strict=True))]
+    lines = [gap.join(header).rstrip()]
     for feature in features:
         cells = [
             _terminal_cell(grid.get((adapter, p, feature)), w, color=color)
             for p, w in zip(providers, widths, strict=True)
         ]
-        lines.append("  ".join([feature.ljust(first), *cells]).rstrip())
+        lines.append(gap.join([feature.ljust(first), *cells]).rstrip())
+    return lines
+
+
+def _matrix_width(report: Report, adapter: str) -> int:
+    """How wide the matrix of ``adapter`` is with each provider's full name on its column."""
+    _, features = _axes(report, adapter)
+    first = max([len("feature"), *(len(feature) for feature in features)])
+    full = {provider: provider for provider in providers_of(report)}
+    return first + sum(2 + width for width in _column_widths(report, adapter, full))
+
+
+def _key(title: str, pairs: Iterable[tuple[str, str]], width: int) -> list[str]:
+    """``title: a = b, c = d, ...`` wrapped to ``width`` between pairs, later lines indented under the first."""
+    lines = [f"{title}:"]
+    indent = " " * (len(title) + 2)
+    for short, name in pairs:
+        pair = f"{short} = {name}"
+        if lines[-1].endswith(":") or len(lines[-1]) + 2 + len(pair) <= width:
+            lines[-1] += (" " if lines[-1].endswith(":") else ", ") + pair
+        else:
+            lines[-1] += ","
+            lines.append(indent + pair)
     return lines
 
 
 def _terminal_cell(result: CellResult | None, width: int, *, color: bool) -> str:
     if result is None:
         return "·".ljust(width)
-    word = TERMINAL_KINDS[result.failure] if result.failure else TERMINAL_WORDS[result.outcome]
+    word = _terminal_word(result)
     padding = " " * (width - len(word))  # pad outside the escape codes, so columns line up in colour too
     return f"{_ANSI[result.outcome]}{word}{_ANSI_RESET}{padding}" if color else word + padding
 
@@ -409,17 +499,27 @@ def _terminal_counts(results: list[CellResult], *, color: bool) -> str:
     return ", ".join(parts) + _kinds_text(results)
 
 
-def render_terminal(report: Report, *, color: bool) -> str:
-    """The compact matrix the CLI prints (one line per feature, one column per provider), then a summary line."""
+def render_terminal(report: Report, *, color: bool, width: int = 80) -> str:
+    """The compact matrix the CLI prints (one line per feature, one column per provider), then a summary line.
+
+    Each column is headed by its provider's name where the matrix fits in ``width`` characters that way,
+    else by a short label (`column_labels`), one space apart, with a key below the matrix.
+    """
     lines: list[str] = []
     adapters = adapters_of(report)
+    providers = providers_of(report)
+    wide = all(_matrix_width(report, adapter) <= width for adapter in adapters)
+    labels = {provider: provider for provider in providers} if wide else column_labels(providers)
     for adapter in adapters:
         if len(adapters) > 1:
             mine = [r for r in report.results if r.adapter == adapter]
             lines += [f"{adapter}: {_terminal_counts(mine, color=color)}", ""]
-        lines += [*_terminal_matrix(report, adapter, color=color), ""]
+        lines += [*_terminal_matrix(report, adapter, labels, color=color, gap="  " if wide else " "), ""]
+    shortened = [(label, provider) for provider, label in labels.items() if label != provider]
+    if shortened:
+        lines += [*_key("providers", shortened, width), ""]
     if any(result.failure for result in report.results):
-        lines += ["fail: " + ", ".join(f"{word} {kind}" for kind, word in TERMINAL_KINDS.items()), ""]
+        lines += [*_key("fail", ((word, kind) for kind, word in TERMINAL_KINDS.items()), width), ""]
     totals = _terminal_counts(report.results, color=color)
     lines.append(f"{len(report.results)} cells: {totals} in {format_duration(report.seconds)}")
     return "\n".join(lines) + "\n"
@@ -442,11 +542,18 @@ def _html_header_name(provider: str) -> str:
     return "<wbr>".join(_e(segment) for segment in _header_segments(provider))
 
 
-def _html_legend(report: Report) -> str:
+def _html_symbol(outcome: Outcome) -> str:
+    """The outcome's symbol, drawn by the page's CSS (no font needed): decoration, since its word follows."""
+    return f'<span class="sym shape-{OUTCOME_STYLES[outcome].shape}" aria-hidden="true"></span>'
+
+
+def _html_filters(report: Report) -> str:
+    """The filter checkboxes, by outcome and by kind of failure, each group with its visible label."""
     counts = outcome_counts(report.results)
     items = [
-        f'<label class="legend-item outcome-{o}"><input type="checkbox" class="filter" value="{o}" checked>'
-        f' <span class="sym">{SYMBOLS[o]}</span> {o} <span class="count" data-outcome="{o}">{counts[o]}</span></label>'
+        f'<label class="legend-item outcome-{o}" title="{_e(f"show the {o} cells: {OUTCOME_STYLES[o].meaning}")}">'
+        f'<input type="checkbox" class="filter" value="{o}" checked> {_html_symbol(o)} {o} '
+        f'<span class="count" data-outcome="{o}">{counts[o]}</span></label>'
         for o in OUTCOMES
     ]
     quick = (
@@ -456,13 +563,41 @@ def _html_legend(report: Report) -> str:
     kinds = failure_counts(report.results)
     # A second row filters the failing cells by kind (a fail cell shows when both its boxes are checked).
     by_kind = [
-        f'<label class="legend-item outcome-fail kind"><input type="checkbox" class="kind-filter" value="{k}" checked>'
-        f' {k} <span class="count" data-failure="{k}">{kinds[k]}</span></label>'
-        for k in FAILURES
+        f'<label class="legend-item outcome-fail kind" title="{_e(f"show the {k} failures: {meaning}")}">'
+        f'<input type="checkbox" class="kind-filter" value="{k}" checked> {k} '
+        f'<span class="count" data-failure="{k}">{kinds[k]}</span></label>'
+        for k, (_, meaning) in FAILURE_STYLES.items()
     ]
     return (
-        f'<div class="legend" role="group" aria-label="Filter by outcome">{"".join(items)}{quick}</div>'
-        f'<div class="legend kinds" role="group" aria-label="Filter failures by kind">{"".join(by_kind)}</div>'
+        '<div class="legend" role="group" aria-labelledby="filter-outcomes">'
+        f'<span class="group-label" id="filter-outcomes">Show cells:</span>{"".join(items)}{quick}</div>'
+        '<div class="legend kinds" role="group" aria-labelledby="filter-kinds">'
+        f'<span class="group-label" id="filter-kinds">Show failures of kind:</span>{"".join(by_kind)}</div>'
+    )
+
+
+def _html_key(report: Report, docs_url: str) -> str:
+    """What each outcome and each kind of failure means, what a cell runs, and where the docs are."""
+    outcomes = "".join(
+        f'<dt class="outcome-{o}" data-outcome="{o}">{_html_symbol(o)} {o}</dt><dd>{_e(OUTCOME_STYLES[o].meaning)}</dd>'
+        for o in OUTCOMES
+    )
+    kinds = "".join(
+        f'<dt class="kind" data-failure="{k}">{k}</dt><dd>{_e(meaning)}</dd>'
+        for k, (_, meaning) in FAILURE_STYLES.items()
+    )
+    cell = (
+        f"Each cell is one provider (a column) and one schema feature (a row): about {report.examples} round trips "
+        "of pydantic models drawn with that feature, sent as tool schemas, answered in the provider's own wire "
+        "format, plain and streamed, and read back. Click a cell for what it found."
+    )
+    return (
+        '<details class="key" open><summary>What the outcomes mean</summary>'
+        f'<dl class="meanings">{outcomes}</dl>'
+        f'<p class="kinds-intro">A <strong>fail</strong> is one of four kinds, the worst found:</p>'
+        f'<dl class="meanings">{kinds}</dl>'
+        f'<p>{_e(cell)} <a class="docs" href="{_e(docs_url)}" rel="noreferrer">'
+        "How the report works, every check and the limits registry (docs)</a></p></details>"
     )
 
 
@@ -522,7 +657,7 @@ def _html_cell(result: CellResult | None) -> str:
         f' aria-controls="detail-{ident}" aria-expanded="false" title="{_e(title)}"'
         f' data-adapter="{_e(result.adapter)}" data-provider="{_e(result.provider)}"'
         f' data-feature="{_e(result.feature)}" data-outcome="{result.outcome}"{failure}>'
-        f'<span class="sym">{SYMBOLS[result.outcome]}</span> <span class="word">{word}</span></td>'
+        f'{_html_symbol(result.outcome)} <span class="word">{word}</span></td>'
     )
 
 
@@ -548,6 +683,21 @@ def _html_source_link(source: str) -> str:
     return _e(source)
 
 
+#: What each number in a cell's panel counts, shown as its title (a tooltip).
+FACT_TITLES: dict[str, str] = {
+    "examples": "adapter calls made in this cell (round trips), plain and streamed, the not-looser probes "
+    "included: the --examples asked, a few more where Hypothesis abandoned an example that grew too large, "
+    "fewer where unions were refused",
+    "refused": "drawn unions the adapter refused up front (UnsupportedSchemaError, naming the field): nothing was "
+    "sent or checked for them, and another union was drawn instead",
+    "seconds": "this cell's wall time in its worker process; the first cell each worker runs also carries that "
+    "process's start-up (imports, building each provider's SDK client), so it reads slower than it is",
+    "failure": "the kind of this failure (see the legend at the top)",
+    "check": "the check that failed: declarations, stricter, looser or round trip",
+    "stream": "whether the failing answer was streamed",
+}
+
+
 def _html_facts(result: CellResult) -> str:
     facts: list[tuple[str, str]] = [
         ("examples", str(result.examples)),
@@ -558,15 +708,39 @@ def _html_facts(result: CellResult) -> str:
         facts.append(("failure", result.failure))
     if result.counterexample:
         facts += [("check", result.counterexample.check), ("stream", _yes_no(result.counterexample.stream))]
-    return '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + "</dl>"
+    return (
+        '<dl class="facts">'
+        + "".join(
+            f'<dt title="{_e(FACT_TITLES[k])}">{_e(k)}</dt><dd title="{_e(FACT_TITLES[k])}">{_e(v)}</dd>'
+            for k, v in facts
+        )
+        + "</dl>"
+    )
+
+
+def _html_meaning(result: CellResult) -> str:
+    """A sentence saying what this cell found, in words: for a pass what passed, not only numbers."""
+    where = f"{result.provider} · {result.feature}"
+    if result.outcome == "pass":
+        text = (
+            f"Passed: {result.examples} round trips of models drawn with {result.feature} went to {result.provider} "
+            "and came back exactly as sent, plain and streamed; the schema sent was neither stricter nor looser than "
+            "the models."
+        )
+    else:
+        text = f"{result.outcome.capitalize()} ({where}): {OUTCOME_STYLES[result.outcome].meaning}."
+        if result.failure:
+            text += f" This one is {result.failure}: {FAILURE_STYLES[result.failure][1]}."
+    return f'<p class="meaning">{_e(text)}</p>'
 
 
 def _html_detail(result: CellResult) -> str:
     ident = _e(cell_id(result))
     parts = [
-        f'<h3><span class="badge outcome-{result.outcome}">{SYMBOLS[result.outcome]} {result.outcome}'
+        f'<h3><span class="badge outcome-{result.outcome}">{_html_symbol(result.outcome)} {result.outcome}'
         f"{': ' + result.failure if result.failure else ''}</span> "
         f"{_e(result.provider)} · {_e(result.feature)} <small>{_e(result.adapter)}</small></h3>",
+        _html_meaning(result),
         _html_facts(result),
     ]
     if result.reason:
@@ -590,22 +764,31 @@ def _html_detail(result: CellResult) -> str:
 
 
 _CSS = """
-:root{--pass:#1e7b34;--pass-bg:#dcf5e2;--lossy:#7a5b00;--lossy-bg:#fff1c2;--unsupported:#5a6270;
---unsupported-bg:#eceff3;--unconvertible:#6b3f86;--unconvertible-bg:#f1e6f7;--fail:#a01919;--fail-bg:#ffdcdc;--line:#d5d9e0;--head:#f6f7f9}
+:root{--line:#d5d9e0;--head:#f6f7f9}
 *{box-sizing:border-box}
 body{margin:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1b1f24}
 header.page{padding:12px 16px;border-bottom:1px solid var(--line);background:#fff}
-h1{font-size:18px;margin:0 0 4px}
-.meta{margin:0 0 8px;color:#555}
+h1{font-size:18px;margin:0 0 4px;overflow-wrap:anywhere}
+.meta{margin:0 0 8px;color:#555;overflow-wrap:anywhere}
+.scroll-x{overflow-x:auto;max-width:100%}
 table.environments{border-collapse:collapse;margin:0 0 8px;font-size:12px}
 table.environments th,table.environments td{padding:1px 8px;text-align:left;vertical-align:top}
-.legend{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
+.legend{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:0 0 6px}
+.group-label{font-weight:600}
 .legend-item{border:1px solid var(--line);border-radius:12px;padding:2px 10px;cursor:pointer;user-select:none}
 .legend .count{font-weight:600}
 .legend button{font:inherit;border:1px solid var(--line);background:var(--head);border-radius:12px;padding:2px 10px;
 cursor:pointer}
-main{display:flex;flex-wrap:wrap;align-items:flex-start;gap:16px;padding:12px 16px}
-.matrix-wrap{flex:none;max-width:100%}
+details.key{margin:4px 0 0;max-width:80em}
+details.key summary{cursor:pointer;font-weight:600}
+dl.meanings{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 10px;margin:4px 0}
+dl.meanings dt{background:none;font-weight:600;white-space:nowrap}
+dl.meanings dt.kind{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:400}
+dl.meanings dd{margin:0}
+.key p{margin:4px 0}
+main{display:grid;grid-template-columns:minmax(0,max-content) minmax(340px,1fr);align-items:start;gap:16px;
+padding:12px 16px}
+.matrix-wrap{overflow:auto;max-width:100%;max-height:calc(100vh - 24px);border:1px solid var(--line);border-radius:4px}
 table.matrix{border-collapse:separate;border-spacing:0}
 .matrix thead{position:sticky;top:0;z-index:3}
 .matrix th{background:var(--head);font-weight:600;border-bottom:1px solid var(--line);padding:4px 6px}
@@ -620,35 +803,48 @@ font-size:12px;position:sticky;left:0;z-index:2;white-space:nowrap}
 .cell{cursor:pointer}
 .cell:hover,.cell:focus{outline:2px solid #3b82f6;outline-offset:-2px}
 .cell.selected{outline:3px solid #1b1f24;outline-offset:-3px}
-.outcome-pass{background:var(--pass-bg);color:var(--pass)}
-.outcome-lossy{background:var(--lossy-bg);color:var(--lossy)}
-.outcome-unsupported{background:var(--unsupported-bg);color:var(--unsupported)}
-.outcome-unconvertible{background:var(--unconvertible-bg);color:var(--unconvertible)}
-.outcome-fail{background:var(--fail-bg);color:var(--fail);font-weight:600}
+.outcome-fail{font-weight:600}
 .cell.dim{background:transparent;cursor:default}
 .cell.dim>span{visibility:hidden}
-aside#panel{flex:1 1 420px;min-width:320px;position:sticky;top:8px;max-height:calc(100vh - 16px);overflow:auto;
+.sym{display:inline-block;position:relative;width:1em;height:1em;border:.125em solid currentColor;border-radius:50%;
+vertical-align:-.15em}
+.shape-check,.shape-cross{background:currentColor}
+.shape-check::after{content:"";position:absolute;left:.24em;top:.06em;width:.25em;height:.45em;border:solid #fff;
+border-width:0 .125em .125em 0;transform:rotate(45deg)}
+.shape-cross::before,.shape-cross::after{content:"";position:absolute;left:50%;top:50%;width:.56em;height:.125em;
+background:#fff;transform:translate(-50%,-50%) rotate(45deg)}
+.shape-cross::after{transform:translate(-50%,-50%) rotate(-45deg)}
+.shape-half{background:linear-gradient(90deg,currentColor 50%,transparent 50%)}
+.shape-ring{background:transparent}
+.shape-square{border-radius:.15em;background:transparent}
+aside#panel{position:sticky;top:8px;max-height:calc(100vh - 16px);overflow:auto;min-width:0;overflow-wrap:anywhere;
 border:1px solid var(--line);border-radius:6px;padding:10px 14px;background:#fff}
 #panel-empty{color:#777;margin:0}
+aside#panel .detail{background:#fff;color:inherit;font-weight:400}
 .detail h3{margin:0 0 6px;font-size:15px;padding-right:24px}
 .detail h4{margin:12px 0 4px;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#555}
-.detail.outcome-pass,.detail.outcome-lossy,.detail.outcome-unsupported,.detail.outcome-unconvertible,
-.detail.outcome-fail{background:#fff;color:inherit;
-font-weight:400}
+.detail .meaning{margin:4px 0}
 .detail .close{float:right;border:0;background:none;font-size:20px;line-height:1;cursor:pointer;color:#555}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}
-.facts dt{color:#555}.facts dd{margin:0}
+.facts dt{color:#555;cursor:help;text-decoration:underline dotted}.facts dd{margin:0}
 pre{background:#f6f8fa;border:1px solid var(--line);border-radius:4px;padding:8px;overflow:auto;max-height:50vh;
-margin:0;font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre}
+margin:0;font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre;overflow-wrap:normal}
 pre.error{white-space:pre-wrap;background:#fff5f5;border-color:#f3c2c2}
 .truncated{color:#7a5b00;font-style:italic;margin:2px 0 0}
 tr[hidden]{display:none}
-@media (prefers-color-scheme:dark){body,header.page,aside#panel,.detail.outcome-pass,.detail.outcome-lossy,
-.detail.outcome-unsupported,.detail.outcome-unconvertible,.detail.outcome-fail{background:#16191d;color:#e3e6ea}
+@media (max-width:760px){main{grid-template-columns:minmax(0,1fr);padding:8px}header.page{padding:8px}
+.matrix-wrap{max-height:75vh}aside#panel{position:static;max-height:none}}
+@media (prefers-color-scheme:dark){body,header.page,aside#panel,aside#panel .detail{background:#16191d;color:#e3e6ea}
 .matrix th,.legend button{background:#22262b;color:#e3e6ea}pre{background:#1e2227;color:#e3e6ea}
 .meta,.facts dt,.detail h4,.matrix th.adapter{color:#9aa3ad}}
 """
+
+
+def _outcome_css() -> str:
+    """Each outcome's colours, from `OUTCOME_STYLES`: a cell, a legend entry and a badge show them."""
+    return "".join(f".outcome-{o}{{background:{s.background};color:{s.colour}}}" for o, s in OUTCOME_STYLES.items())
+
 
 # Collects uncaught errors before anything else runs, so a test (or a curious reader) can ask the page.
 _ERROR_COLLECTOR = (
@@ -736,11 +932,12 @@ def _html_environments(report: Report) -> str:
         for label, entry in sorted(report.environments.items())
     )
     head = "<tr><th>client</th><th>environment</th><th>packages</th><th>error</th></tr>"
-    return f'<table class="environments"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+    return f'<div class="scroll-x"><table class="environments"><thead>{head}</thead><tbody>{rows}</tbody></table></div>'
 
 
-def render_html(report: Report) -> str:
-    """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason."""
+def render_html(report: Report, *, docs_url: str = DOCS_URL) -> str:
+    """One self-contained page: the matrix at a glance, each cell opening its counterexample or reason; a
+    legend says what each outcome and kind of failure means, and links to the docs at ``docs_url``."""
     counts = outcome_counts(report.results)
     title = "Conformance: " + ", ".join(f"{counts[o]} {o}" for o in _shown(counts)) + _kinds_text(report.results)
     # One panel per cell as the matrix shows it (a repeated cell keeps its last result), so ids stay unique.
@@ -750,13 +947,15 @@ def render_html(report: Report) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><script>{_ERROR_COLLECTOR}</script><style>{_CSS}</style>"
+        f"<title>{_e(title)}</title><script>{_ERROR_COLLECTOR}</script><style>{_CSS}{_outcome_css()}</style>"
         "<noscript><style>.detail[hidden]{display:block}#panel-empty{display:none}</style></noscript>"
         "</head><body>"
         f'<header class="page"><h1>{_e(title)}</h1>{_html_meta(report)}{_html_environments(report)}'
-        f"{_html_legend(report)}</header>"
-        f'<main><div class="matrix-wrap">{_html_matrix(report)}</div>'
-        '<aside id="panel" aria-live="polite"><p id="panel-empty">Click a cell to see its counterexample or reason.</p>'
-        f"{details}</aside></main>"
+        f"{_html_filters(report)}{_html_key(report, docs_url)}</header>"
+        f'<main><div class="matrix-wrap" tabindex="0" aria-label="the matrix (scrolls both ways)">'
+        f"{_html_matrix(report)}</div>"
+        '<aside id="panel" aria-live="polite"><p id="panel-empty">Click a cell to see what it found: for a '
+        "failure its smallest counterexample, for a lossy or unsupported cell its reason, for a pass what "
+        f"passed.</p>{details}</aside></main>"
         f"<script>{_JS}</script></body></html>\n"
     )

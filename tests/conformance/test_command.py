@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+import threading
 from pathlib import Path
 
 import pytest
 
+from harness import cli
 from harness.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, main
 from harness.conformance import Report, run
 from tests.conformance import raw_adapters
@@ -134,3 +145,108 @@ def test_usage_errors_exit_2_naming_the_argument(
     assert main(["conformance", *arguments, "--out", str(tmp_path)]) == EXIT_USAGE
     error = capsys.readouterr().err
     assert arguments[1].split(":")[0] in error
+
+
+# -------------------------------------------------------------------------------------- progress
+
+PROGRESS_LINE = re.compile(r"conformance: (\d+)/(\d+) cells \((\d+)%\), [\d.]+ s, (\d+) fail")
+
+
+def _progress(stderr: str) -> list[tuple[int, int, int]]:
+    """(done, total, fails) of each progress line, checking that every line of stderr is one."""
+    found = []
+    for line in stderr.splitlines()[1:]:
+        match = PROGRESS_LINE.fullmatch(line)
+        assert match, line
+        done, total, percent, fails = map(int, match.groups())
+        assert percent == done * 100 // total
+        found.append((done, total, fails))
+    return found
+
+
+def test_without_a_terminal_progress_is_a_line_now_and_then(tmp_path: Path) -> None:
+    # The real command, its stderr a pipe as in a CI log: a first line, then cells done, time and failures.
+    adapter = f"{RAW_ADAPTERS}:openai_chat_drops_none"  # fails nullable, passes strings
+    arguments = ["--adapter", adapter, "--providers", "openai", "--features", "nullable,strings", "--examples", "5"]
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "conformance", *arguments, "--jobs", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert done.stderr.splitlines()[0] == "conformance: 2 cells on 1 process"
+    assert _progress(done.stderr) == [(1, 2, 1), (2, 2, 1)]  # nullable runs first, and fails
+    assert "\r" not in done.stderr and "cells" not in done.stdout.split("\n\n")[0]
+
+
+def test_progress_lines_come_at_each_tenth_of_the_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    features = "strings,integers,floats,nullable,datetime,decimal,str_enum,literal_bool"
+    arguments = ["--providers", "openai,anthropic,google", "--features", features, "--examples", "1"]
+    assert main(["conformance", *arguments, "--jobs", "1", "--out", str(tmp_path)]) == EXIT_OK
+    stderr = capsys.readouterr().err
+    assert stderr.splitlines()[0] == "conformance: 24 cells on 1 process"
+    lines = _progress(stderr)
+    # 24 cells, ten lines: one as each tenth is passed (a fast run never reaches the 30 s line).
+    assert [done for done, _, _ in lines] == [3, 5, 8, 10, 12, 15, 17, 20, 22, 24]
+    assert all(total == 24 and fails == 0 for _, total, fails in lines)
+
+
+def test_a_slow_run_says_where_it_is_at_least_every_so_often(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between tenths (a slow adapter), a line once PROGRESS_SECONDS have passed: here every cell is "slow".
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)
+    arguments = ["--providers", "openai,google", "--features", "strings,integers,floats", "--examples", "1"]
+    assert main(["conformance", *arguments, "--jobs", "1", "--out", str(tmp_path)]) == EXIT_OK
+    assert [done for done, _, _ in _progress(capsys.readouterr().err)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_make_conformance_builds_a_venv_without_the_test_tools(tmp_path: Path) -> None:
+    """What `make conformance` would run from nothing (``make -n``): its own venv, the project without extras."""
+    venv = tmp_path / "report-venv"
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        ["make", "-n", "-C", str(root), "conformance", f"REPORT_VENV={venv}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    commands = done.stdout.splitlines()
+    assert f"{venv}/bin/pip install -q -e ." in commands
+    assert f"{venv}/bin/harness conformance" in commands
+    assert not any("[test]" in command or "/.venv/" in command for command in commands), commands
+
+
+def test_on_a_terminal_progress_is_a_bar(tmp_path: Path) -> None:
+    leader, follower = pty.openpty()
+    # A new pty is 0 columns wide, and tqdm draws nothing in no width: give it a terminal's size.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    written = bytearray()
+
+    def read() -> None:  # while the command runs: a pty's unread output is lost once its writer exits
+        with contextlib.suppress(OSError):  # EIO once the other end has closed
+            while chunk := os.read(leader, 65536):
+                written.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    arguments = ["--providers", "openai", "--features", "strings", "--examples", "1", "--out", str(tmp_path)]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "conformance", *arguments],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        reader.join(timeout=10)
+        os.close(leader)
+    assert done.returncode == EXIT_OK
+    bar = written.decode()
+    assert "conformance:" in bar and "cell" in bar and "\r" in bar  # tqdm's bar, redrawn in place
+    assert not PROGRESS_LINE.search(bar)

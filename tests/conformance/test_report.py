@@ -7,15 +7,22 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from harness.conformance import PROVIDERS as DEFAULT_PROVIDERS
 from harness.conformance._report import (
+    DOCS_URL,
+    FAILURE_STYLES,
     MARKDOWN_BLOCK_CHARS,
+    OUTCOME_STYLES,
+    SYMBOLS,
     cell_id,
+    column_labels,
     render_html,
     render_markdown,
     render_terminal,
     write_report,
 )
 from harness.conformance._results import OUTCOMES, CellResult, Counterexample, Report
+from harness.strategies import FEATURES as FEATURE_NAMES
 
 PROVIDERS = ["openai", "openai+strict", "openai-responses+strict", "anthropic", "google"]
 #: ``literal_a|b`` is not a real feature: it is there to prove a pipe cannot break a Markdown table row.
@@ -356,6 +363,29 @@ def test_html_legend_counts_and_filters_every_outcome() -> None:
     assert "harness: 20 pass, 2 lossy, 1 unsupported, 2 fail (1 crash, 1 looser)" in text
 
 
+def test_html_legend_explains_every_outcome_and_kind_and_links_the_docs() -> None:
+    page = _parse(render_html(sample_report(), docs_url="https://docs.example.test/conformance/"))
+    terms = page.having("dt")
+    assert [attrs.get("data-outcome") for attrs in terms if "data-outcome" in attrs] == list(OUTCOMES)
+    assert [attrs.get("data-failure") for attrs in terms if "data-failure" in attrs] == list(FAILURE_STYLES)
+    text = "".join(page.text)
+    assert all(style.meaning in text for style in OUTCOME_STYLES.values())
+    assert all(meaning in text for _, meaning in FAILURE_STYLES.values())
+    assert [attrs["href"] for attrs in page.having("a", "docs")] == ["https://docs.example.test/conformance/"]
+    assert [attrs["href"] for attrs in _parse(render_html(sample_report())).having("a", "docs")] == [DOCS_URL]
+
+
+def test_html_draws_its_symbols_instead_of_writing_emoji() -> None:
+    report = sample_report()
+    page = _parse(render_html(report))
+    symbols = page.having("span", "sym")
+    # One per cell, one per detail badge, one per filter and one per legend entry, each an empty drawn shape.
+    assert len(symbols) == 2 * len(report.results) + 2 * len(OUTCOMES)
+    assert all(attrs["aria-hidden"] == "true" for attrs in symbols)
+    shown = "".join(page.text).replace(HOSTILE, "")  # the counterexample's own emoji is the user's text
+    assert not any(symbol in shown for symbol in SYMBOLS.values())
+
+
 def test_html_shows_a_repeated_cell_once_with_its_last_result() -> None:
     first, last = CellResult("openai", "strings", 1, "fail"), CellResult("openai", "strings", 1, "pass")
     page = _parse(render_html(Report(results=[first, last])))
@@ -381,7 +411,7 @@ def test_terminal_matrix_is_compact_and_plain_without_colour() -> None:
     assert len(harness_rows) == len(FEATURES) + 3  # harness, then instructor's three features
     assert "CRASH" in next(row for row in harness_rows if row.startswith("datetime"))
     assert "LOOSE" in next(row for row in harness_rows if row.startswith("nullable"))
-    assert "fail: LOSS loses_data, REJ rejected, CRASH crash, LOOSE looser" in lines
+    assert "fail: LOSS = loses_data, REJ = rejected, CRASH = crash, LOOSE = looser" in lines
     assert "unsup" in next(row for row in harness_rows if row.startswith("literal_a|b"))
     assert max(len(line) for line in lines[:-1]) <= 100
     assert (
@@ -397,7 +427,59 @@ def test_terminal_colour_only_adds_escape_codes() -> None:
     assert ANSI.sub("", coloured) == render_terminal(report, color=False)
 
 
-def test_terminal_headers_wrap_long_provider_names() -> None:
-    report = Report(results=[CellResult("openai-responses+strict", "strings", 1, "pass")])
+def test_terminal_matrix_heads_each_column_with_its_name_on_one_line_where_it_fits() -> None:
+    report = Report(results=[CellResult(p, "strings", 1, "pass") for p in ("openai-responses+strict", "google")])
     lines = render_terminal(report, color=False).splitlines()
-    assert lines[:4] == ["         openai", "         -responses", "feature  +strict", "strings  pass"]
+    assert lines[:2] == ["feature  openai-responses+strict  google", "strings  pass                     pass"]
+    assert not any(line.startswith("providers:") for line in lines)  # no key: nothing was shortened
+
+
+def _every_provider(features: list[str]) -> Report:
+    return Report(
+        results=[CellResult(p, f, 100, "pass") for f in features for p in DEFAULT_PROVIDERS],
+        providers=list(DEFAULT_PROVIDERS),
+        features=features,
+    )
+
+
+def test_a_narrow_terminal_gets_short_column_labels_and_a_key_below() -> None:
+    lines = render_terminal(_every_provider(["strings", "discriminated_unions"]), color=False, width=80).splitlines()
+    assert lines[0].split() == ["feature", "open", "open+s", "open-r", "open-r+s", "anth", "anth+s", "goog", "vert"]
+    assert lines[1].split() == ["strings", *["pass"] * len(DEFAULT_PROVIDERS)]
+    key = lines[lines.index("") + 1 : lines.index("", lines.index("") + 1)]
+    assert key == [
+        "providers: open = openai, open+s = openai+strict, open-r = openai-responses,",
+        "           open-r+s = openai-responses+strict, anth = anthropic,",
+        "           anth+s = anthropic+strict, goog = google, vert = vertexai",
+    ]
+    assert max(len(line) for line in lines) <= 80
+    # Every cell sits under its label: the columns start where the header's labels start.
+    starts = [match.start() for match in re.finditer(r"\S+", lines[0])]
+    assert [match.start() for match in re.finditer(r"\S+", lines[1])] == starts
+    # Wide enough, the same matrix has the full names and no key.
+    wide = render_terminal(_every_provider(["strings"]), color=False, width=200).splitlines()
+    assert wide[0].split() == ["feature", *DEFAULT_PROVIDERS] and not any("providers:" in line for line in wide)
+
+
+def test_column_labels_stay_unique_where_names_share_a_start() -> None:
+    labels = column_labels(["openai", "openrouter", "openai-responses", "openai-realtime", "google"])
+    assert len(set(labels.values())) == len(labels)
+    assert labels["google"] == "goog"  # names without a clash keep the shortest label
+    assert all(len(label) < len(name) for name, label in labels.items())
+
+
+def test_the_readme_shows_the_matrix_as_it_is_printed() -> None:
+    """The README's sample output has the header and the key `make conformance` prints on an 80-column terminal."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("make conformance") :]
+    block = block[block.index("```text\n") + len("```text\n") : block.index("\n```", block.index("```text"))]
+    sample = block.splitlines()
+    rows = [line.split()[0] for line in sample[1:] if line and line.split()[0] in FEATURE_NAMES]
+    assert rows  # the sample shows a few rows of the default run: every provider by every feature
+    printed = render_terminal(_every_provider(list(FEATURE_NAMES)), color=False, width=80).splitlines()
+    assert sample[0] == printed[0]
+    key = [line for line in printed if line.startswith(("providers:", "           "))]
+    assert key and all(line in sample for line in key)
+    for line in sample[1 : 1 + len(rows)]:  # each sample row has a word under each column label
+        starts = [match.start() for match in re.finditer(r"\S+", line)]
+        assert starts == [match.start() for match in re.finditer(r"\S+", printed[0])], line
