@@ -448,7 +448,7 @@ def _terminal_matrix(report: Report, adapter: str, labels: dict[str, str], *, co
     grid = _grid(report.results)
     providers, features = _axes(report, adapter)
     widths = _column_widths(report, adapter, labels)
-    first = max([len("feature"), *(len(feature) for feature in features)])
+    first = max([len("feature"), *(len(_row_label(feature)) for feature in features)])
     header = ["feature".ljust(first), *(labels[p].ljust(w) for p, w in zip(providers, widths, strict=True))]
     lines = [gap.join(header).rstrip()]
     for feature in features:
@@ -456,14 +456,23 @@ def _terminal_matrix(report: Report, adapter: str, labels: dict[str, str], *, co
             _terminal_cell(grid.get((adapter, p, feature)), w, color=color)
             for p, w in zip(providers, widths, strict=True)
         ]
-        lines.append(gap.join([feature.ljust(first), *cells]).rstrip())
+        lines.append(gap.join([_row_label(feature).ljust(first), *cells]).rstrip())
     return lines
+
+
+#: The longest row label the terminal prints whole (a schema's tool name can run to 200 characters):
+#: longer ones end in "…" there; report.md and report.html keep them whole.
+ROW_LABEL_MAX = 48
+
+
+def _row_label(feature: str) -> str:
+    return feature if len(feature) <= ROW_LABEL_MAX else feature[: ROW_LABEL_MAX - 1] + "…"
 
 
 def _matrix_width(report: Report, adapter: str) -> int:
     """How wide the matrix of ``adapter`` is with each provider's full name on its column."""
     _, features = _axes(report, adapter)
-    first = max([len("feature"), *(len(feature) for feature in features)])
+    first = max([len("feature"), *(len(_row_label(feature)) for feature in features)])
     full = {provider: provider for provider in providers_of(report)}
     return first + sum(2 + width for width in _column_widths(report, adapter, full))
 

@@ -434,6 +434,17 @@ def test_terminal_matrix_heads_each_column_with_its_name_on_one_line_where_it_fi
     assert not any(line.startswith("providers:") for line in lines)  # no key: nothing was shortened
 
 
+def test_a_long_row_label_is_cut_in_the_terminal_and_kept_whole_elsewhere() -> None:
+    long = "model:" + "x" * 200  # a schema's tool name may be that long
+    report = Report(
+        results=[CellResult(p, label, 1, "pass") for label in (long, "model:b") for p in ("openai", "google")]
+    )
+    lines = render_terminal(report, color=False).splitlines()
+    assert lines[1].startswith("model:" + "x" * 41 + "… ")
+    assert max(len(line) for line in lines) <= 80
+    assert long in render_markdown(report) and long in render_html(report)
+
+
 def _every_provider(features: list[str]) -> Report:
     return Report(
         results=[CellResult(p, f, 100, "pass") for f in features for p in DEFAULT_PROVIDERS],
