@@ -430,7 +430,10 @@ def _conformance_epilog() -> str:
 
     return (
         f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
-        f"Features (--features, default all): {', '.join(FEATURES)}."
+        f"Features (--features, default all): {', '.join(FEATURES)}. "
+        "Instead of features, rows of your own tool models: --models MODULE[:ATTR] (a module's BaseModels, or a "
+        "list or Iterable[A | B] there) or --schemas PATH... (JSON Schema files or function declarations, .json "
+        "or .jsonl, or folders of them)."
     )
 
 

@@ -97,7 +97,7 @@ def write_report(report: Report, out_dir: Path, *, docs_url: str = DOCS_URL) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "json": ("report.json", _to_json_text(report.to_json()) + "\n"),
-        "md": ("report.md", render_markdown(report)),
+        "md": ("report.md", render_markdown(report, docs_url=docs_url)),
         "html": ("report.html", render_html(report, docs_url=docs_url)),
     }
     paths = {kind: out_dir / name for kind, (name, _) in files.items()}
@@ -358,9 +358,13 @@ def _md_reason_item(result: CellResult) -> str:
     return item
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, *, docs_url: str = DOCS_URL) -> str:
     """The report for a pull request or CI summary: totals, the matrix, then what failed and why."""
     lines = _md_header(report)
+    meanings = "; ".join(f"{SYMBOLS[o]} **{o}**: {style.meaning}" for o, style in OUTCOME_STYLES.items())
+    lines += ["", "<details><summary>What the outcomes mean</summary>", "", meanings + ".", ""]
+    lines += [f"The failure kinds: {'; '.join(f'**{k}**: {m}' for k, (_, m) in FAILURE_STYLES.items())}."]
+    lines += ["", f"More in [the docs]({docs_url}).", "", "</details>"]
     adapters = adapters_of(report)
     for adapter in adapters:
         lines += ["", f"### Matrix: {adapter}" if len(adapters) > 1 else "### Matrix", ""]

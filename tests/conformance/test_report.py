@@ -434,6 +434,16 @@ def test_terminal_matrix_heads_each_column_with_its_name_on_one_line_where_it_fi
     assert not any(line.startswith("providers:") for line in lines)  # no key: nothing was shortened
 
 
+def test_markdown_says_what_each_outcome_and_kind_means_and_links_the_docs() -> None:
+    text = render_markdown(sample_report(), docs_url="https://docs.example/conformance/")
+    legend = text.split("<details><summary>What the outcomes mean</summary>")[1].split("</details>")[0]
+    for outcome in OUTCOMES:
+        assert f"**{outcome}**: " in legend
+    for kind in ("loses_data", "rejected", "crash", "looser"):
+        assert f"**{kind}**: " in legend
+    assert "[the docs](https://docs.example/conformance/)" in legend
+
+
 def test_a_long_row_label_is_cut_in_the_terminal_and_kept_whole_elsewhere() -> None:
     long = "model:" + "x" * 200  # a schema's tool name may be that long
     report = Report(
