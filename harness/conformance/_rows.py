@@ -194,7 +194,7 @@ def undrawable(model: type[BaseModel]) -> str | None:
         try:
             model.model_validate_json(json.dumps(value))
         except ValidationError as error:
-            problem = f"no value drawn from {tool_name(model)}'s schema validates: {_first(error)}"
+            problem = f"no value drawn from {tool_name(model)}'s schema validates: {first_error(error)}"
             continue
         return None
     return problem
@@ -217,7 +217,8 @@ def _drawer(model: type[BaseModel]) -> Any:
     return draw
 
 
-def _first(error: ValidationError) -> str:
+def first_error(error: ValidationError) -> str:
+    """``loc: msg`` of pydantic's first error, for a reason in a report."""
     item = error.errors()[0]
     where = ".".join(str(part) for part in item["loc"]) or "the value"
     return f"{where}: {item['msg']}"

@@ -30,7 +30,7 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ValidationError
 
-from harness.conformance._rows import Row, measured
+from harness.conformance._rows import Row, first_error, measured
 from harness.errors import ModelsError
 from harness.values import RandomSource, UnsatisfiableSchema, values_for
 
@@ -309,7 +309,7 @@ def conversion_problem(schema: dict[str, Any], model: type[BaseModel], *, seed: 
         try:
             instance = model.model_validate_json(json.dumps(value))
         except ValidationError as error:
-            return f"the converted model refuses {_short(value)}, which the schema admits ({_first(error)})"
+            return f"the converted model refuses {_short(value)}, which the schema admits ({first_error(error)})"
         lost = _lost(value, instance.model_dump(mode="json", by_alias=True, exclude_unset=True), "")
         if lost:
             return f"the converted model loses {lost} of {_short(value)}, which the schema admits"
@@ -360,11 +360,6 @@ def _lost(value: Any, dumped: Any, path: str) -> str | None:
         # A JSON number in a float field: equal as the double every JSON parser reads it as.
         return None if float(value) == dumped else path or "$"
     return None if value == dumped else path or "$"
-
-
-def _first(error: ValidationError) -> str:
-    item = error.errors()[0]
-    return f"{'.'.join(str(part) for part in item['loc']) or 'the value'}: {item['msg']}"
 
 
 def _short(value: Any) -> str:

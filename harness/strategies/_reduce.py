@@ -92,14 +92,22 @@ def omissions(values: Sequence[Value]) -> Iterator[tuple[Hashable, list[Value]]]
 
 
 def _omitted(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, the whole value without the key at ``path``), outermost first."""
     if isinstance(value, dict):
         for key in value:
             yield (*path, key), {k: v for k, v in value.items() if k != key}
+    yield from _inside(value, path, _omitted)
+
+
+def _inside(
+    value: Any, path: tuple[Any, ...], changes: Callable[[Any, tuple[Any, ...]], Iterator[tuple[tuple[Any, ...], Any]]]
+) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Each of ``changes`` to an item of ``value`` (a dict's or a list's), as the whole value with it changed."""
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        for inner, smaller in _omitted(item, (*path, key)):
+        for inner, changed in changes(item, (*path, key)):
             copy = dict(value) if isinstance(value, dict) else list(value)
-            copy[key] = smaller
+            copy[key] = changed
             yield inner, copy
 
 
@@ -107,12 +115,7 @@ def _simpler(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any
     """(path, the whole value with the leaf at ``path`` simpler), outermost first."""
     for simpler in _simpler_leaf(value):
         yield path, simpler
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        for inner, simpler in _simpler(item, (*path, key)):
-            copy = dict(value) if isinstance(value, dict) else list(value)
-            copy[key] = simpler
-            yield inner, copy
+    yield from _inside(value, path, _simpler)
 
 
 def _simpler_leaf(value: Any) -> list[Any]:
