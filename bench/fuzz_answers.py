@@ -210,7 +210,7 @@ def run_one(spec: str, mutant: Mutant, *, stream: bool, is_async: bool, rng: ran
         if stream:
             return list(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True))
         return client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
-    async_client = endpoint.client(is_async=True)
+    async_client = endpoint.client(async_client=True)
 
     async def go() -> list[Any]:
         if stream:

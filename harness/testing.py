@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import json
 import ssl
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, overload
 
@@ -89,19 +90,29 @@ def _refusing_transport(prefix: str, why: str) -> httpx2.MockTransport:
     return httpx2.MockTransport(refuse)
 
 
+def _async_keyword(async_client: bool, is_async: bool | None) -> bool:
+    """``async_client``, or the old ``is_async`` where a caller still passes it (with a warning)."""
+    if is_async is None:
+        return async_client
+    warnings.warn("is_async= is now async_client=, as in harness.from_provider", DeprecationWarning, stacklevel=3)
+    return is_async
+
+
 def sdk_client(
     prefix: str,
     *,
     transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None = None,
-    is_async: bool = False,
+    async_client: bool = False,
     api_key: str = "test-key",
     base_url: str | None = None,
+    is_async: bool | None = None,
 ) -> Any:
     """The official SDK client for ``prefix`` (or a spec such as ``"openai/gpt-4.1"``), on ``transport``.
 
-    ``openai`` and ``openai-responses`` give ``openai.OpenAI`` (``AsyncOpenAI`` with ``is_async``),
-    ``anthropic`` gives ``anthropic.Anthropic`` (``AsyncAnthropic``), ``google`` and ``vertexai`` a
-    ``genai.Client`` (it serves both; ``is_async`` only checks the transport can serve async requests).
+    ``openai`` and ``openai-responses`` give ``openai.OpenAI`` (``AsyncOpenAI`` with ``async_client``, the
+    word `harness.from_provider` uses), ``anthropic`` gives ``anthropic.Anthropic`` (``AsyncAnthropic``),
+    ``google`` and ``vertexai`` a ``genai.Client`` (it serves both; ``async_client`` only checks the
+    transport can serve async requests). ``is_async`` is the old name of ``async_client``, still taken.
     The key is a dummy; Vertex AI gets a fixed project, location and access token (``api_key``), so no
     credential is looked up and no token is requested. SDK retries are off, so a test sees an error at once.
     Without ``transport`` every request fails with `UnexpectedRequestError`: nothing reaches
@@ -114,6 +125,7 @@ def sdk_client(
     client = harness.from_provider("anthropic/claude-sonnet-5", client=sdk_client("anthropic", transport=transport))
     ```
     """
+    is_async = _async_keyword(async_client, is_async)
     prefix, _ = _split(prefix)
     if transport is None:
         transport = _refusing_transport(prefix, "sdk_client() was given no transport")
@@ -263,29 +275,35 @@ class MockProvider:
 
     # --- clients -----------------------------------------------------------------------------
 
-    def sdk_client(self, *, is_async: bool = False) -> Any:
-        """The official SDK client for this endpoint (see `sdk_client`)."""
-        return sdk_client(self.prefix, transport=self.transport, is_async=is_async)
-
-    @overload
-    def client(self, *, is_async: Literal[False] = False, **from_provider_kwargs: Any) -> ParallelToolsClient: ...
-
-    @overload
-    def client(self, *, is_async: Literal[True], **from_provider_kwargs: Any) -> AsyncParallelToolsClient: ...
+    def sdk_client(self, *, async_client: bool = False, is_async: bool | None = None) -> Any:
+        """The official SDK client for this endpoint (see `sdk_client`; ``is_async`` is the old name)."""
+        return sdk_client(self.prefix, transport=self.transport, async_client=_async_keyword(async_client, is_async))
 
     @overload
     def client(
-        self, *, is_async: bool, **from_provider_kwargs: Any
+        self, *, async_client: Literal[False] = False, is_async: None = None, **from_provider_kwargs: Any
+    ) -> ParallelToolsClient: ...
+
+    @overload
+    def client(
+        self, *, async_client: Literal[True], is_async: None = None, **from_provider_kwargs: Any
+    ) -> AsyncParallelToolsClient: ...
+
+    @overload
+    def client(
+        self, *, async_client: bool = False, is_async: bool | None = None, **from_provider_kwargs: Any
     ) -> ParallelToolsClient | AsyncParallelToolsClient: ...
 
     def client(
-        self, *, is_async: bool = False, **from_provider_kwargs: Any
+        self, *, async_client: bool = False, is_async: bool | None = None, **from_provider_kwargs: Any
     ) -> ParallelToolsClient | AsyncParallelToolsClient:
-        """A harness client for ``"<prefix>/<model>"`` on this endpoint; keywords go to ``from_provider``."""
+        """A harness client for ``"<prefix>/<model>"`` on this endpoint; keywords go to ``from_provider``
+        (``async_client`` as there; ``is_async`` is its old name)."""
+        async_client = _async_keyword(async_client, is_async)
         return from_provider(
             f"{self.prefix}/{self.model}",
-            client=self.sdk_client(is_async=is_async),
-            async_client=is_async,
+            client=self.sdk_client(async_client=async_client),
+            async_client=async_client,
             **from_provider_kwargs,
         )
 

@@ -52,7 +52,7 @@ def served(
     if not is_async:
         client = wire.client()
         return dumps(client.create(messages=[USER], response_model=response_model, stream=stream, **create_kwargs))
-    async_client = wire.client(is_async=True)
+    async_client = wire.client(async_client=True)
 
     async def collect() -> list[str]:
         if stream:

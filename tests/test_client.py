@@ -78,7 +78,7 @@ def test_calls_come_back_validated_in_order(prefix: str, stream: bool) -> None:
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_async_client_matches_sync(prefix: str) -> None:
     wire = MockProvider(prefix).answer(*CALLS).answer(*CALLS)
-    client = wire.client(is_async=True)
+    client = wire.client(async_client=True)
     assert isinstance(client, harness.AsyncParallelToolsClient)
 
     async def both() -> tuple[list[BaseModel], list[BaseModel]]:
@@ -94,7 +94,7 @@ def test_async_client_matches_sync(prefix: str) -> None:
 def test_async_sdk_client_makes_an_async_harness_client(prefix: str) -> None:
     # OpenAI and Anthropic clients say themselves whether they are async.
     wire = MockProvider(prefix)
-    client = harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=True))
+    client = harness.from_provider(f"{prefix}/m", client=wire.sdk_client(async_client=True))
     assert isinstance(client, harness.AsyncParallelToolsClient)
 
 
@@ -427,7 +427,7 @@ def test_retries_run_out(prefix: str) -> None:
 
 def test_async_retries() -> None:
     wire = MockProvider("anthropic").answer(Unrelated(x=1)).answer(*CALLS)
-    values = run(wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=2))
+    values = run(wire.client(async_client=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, max_retries=2))
     assert dumps(values) == dumps(CALLS)
     assert len(wire.requests) == 2
 
@@ -696,9 +696,9 @@ def test_default_clients_read_the_environment_like_the_sdks(
 def test_async_client_that_disagrees_with_the_sdk_client_is_refused(prefix: str) -> None:
     wire = MockProvider(prefix)
     with pytest.raises(TypeError, match="async_client=True but client is a sync"):
-        harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=False), async_client=True)
+        harness.from_provider(f"{prefix}/m", client=wire.sdk_client(async_client=False), async_client=True)
     with pytest.raises(TypeError, match="async_client=False but client is an async"):
-        harness.from_provider(f"{prefix}/m", client=wire.sdk_client(is_async=True), async_client=False)
+        harness.from_provider(f"{prefix}/m", client=wire.sdk_client(async_client=True), async_client=False)
     assert wire.requests == []
 
 
@@ -717,7 +717,7 @@ def test_from_provider_is_typed_by_the_client_it_returns() -> None:
         "anthropic/m", client=anthropic.AsyncAnthropic(api_key="test-key")
     )
     said: harness.AsyncParallelToolsClient = harness.from_provider(
-        "google/m", client=MockProvider("google").sdk_client(is_async=True), async_client=True
+        "google/m", client=MockProvider("google").sdk_client(async_client=True), async_client=True
     )
     assert [type(c).__name__ for c in (sync_client, async_openai, async_anthropic, said)] == [
         "ParallelToolsClient",

@@ -58,7 +58,7 @@ def test_an_async_stream_cut_before_its_end_raises(prefix: str) -> None:
     async def consume() -> list[BaseModel]:
         got = []
         with pytest.raises(harness.IncompleteResponseError):
-            async for value in wire.client(is_async=True).create(
+            async for value in wire.client(async_client=True).create(
                 messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True
             ):
                 got.append(value)
@@ -201,7 +201,7 @@ def test_leaving_an_async_stream_early_releases_the_response(prefix: str) -> Non
     wire = MockProvider(prefix).answer_chunks(body)
 
     async def first_only() -> BaseModel:
-        stream = wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        stream = wire.client(async_client=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
         async with stream as values:
             async for value in values:
                 assert isinstance(value, BaseModel)
@@ -253,7 +253,7 @@ def test_raw_arguments_and_text_are_written_as_given(prefix: str) -> None:
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_an_async_stream_can_be_awaited_first_or_iterated_at_once(prefix: str) -> None:
     wire = MockProvider(prefix).answer(*CALLS).answer(*CALLS)
-    client = wire.client(is_async=True)
+    client = wire.client(async_client=True)
 
     async def both() -> tuple[list[Any], list[Any]]:
         stream = await client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
@@ -283,7 +283,7 @@ def test_awaiting_an_async_stream_raises_the_sdks_http_error_there(prefix: str) 
         expected = __import__(prefix).RateLimitError
 
     async def awaited() -> None:
-        stream = wire.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
+        stream = wire.client(async_client=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True)
         with pytest.raises(expected):
             await stream  # before any value is asked for, as with the SDK's own awaited stream
 
@@ -297,7 +297,7 @@ def test_an_awaited_stream_closed_unread_releases_the_response(prefix: str) -> N
     wire = MockProvider(prefix).answer_chunks(body)
 
     async def awaited_then_left() -> None:
-        client = wire.client(is_async=True)
+        client = wire.client(async_client=True)
         async with await client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True):
             pass
 

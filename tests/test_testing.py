@@ -68,7 +68,7 @@ def post(endpoint: MockProvider, path: str, body: dict[str, Any]) -> httpx2.Resp
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_sdk_client_is_the_official_client_on_the_transport(prefix: str, is_async: bool) -> None:
     endpoint = MockProvider(prefix)
-    sdk = sdk_client(prefix, transport=endpoint.transport, is_async=is_async)
+    sdk = sdk_client(prefix, transport=endpoint.transport, async_client=is_async)
     assert type(sdk) is SDK_CLASSES[prefix][is_async]
     client: Any = harness.from_provider(f"{prefix}/test-model", client=sdk, async_client=is_async)
     endpoint.answer(*CALLS)
@@ -120,7 +120,7 @@ def test_sdk_client_refuses_a_transport_that_cannot_serve_the_client() -> None:
         pass
 
     with pytest.raises(TypeError, match="SyncOnly cannot serve an async client"):
-        sdk_client("anthropic", transport=SyncOnly(), is_async=True)
+        sdk_client("anthropic", transport=SyncOnly(), async_client=True)
     with pytest.raises(ValueError, match="unknown provider 'mistral'"):
         sdk_client("mistral/large")
 
@@ -224,7 +224,7 @@ def test_an_error_body_reaches_the_sdk_as_its_own_error(prefix: str, is_async: b
     endpoint = MockProvider(prefix).answer_body(body, status=429, headers={"retry-after": "0"})
     if is_async:
         with pytest.raises(error, match="Slow down"):
-            run(endpoint.client(is_async=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL))
+            run(endpoint.client(async_client=True).create(messages=MESSAGES, response_model=RESPONSE_MODEL))
     else:
         with pytest.raises(error, match="Slow down"):
             endpoint.client().create(messages=MESSAGES, response_model=RESPONSE_MODEL)
@@ -281,7 +281,7 @@ def test_chunks_serve_async_clients_and_are_closed_with_the_response(prefix: str
     endpoint = MockProvider(prefix).answer_chunks(body)
 
     async def first_only() -> BaseModel:
-        async with endpoint.client(is_async=True).create(
+        async with endpoint.client(async_client=True).create(
             messages=MESSAGES, response_model=RESPONSE_MODEL, stream=True
         ) as stream:
             async for value in stream:
@@ -332,3 +332,13 @@ def test_importing_harness_testing_imports_no_sdk() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_old_is_async_keyword_still_works_with_a_deprecation_warning() -> None:
+    endpoint = MockProvider("openai")
+    with pytest.warns(DeprecationWarning, match="is_async= is now async_client="):
+        client = endpoint.client(is_async=True)
+    assert isinstance(client, harness.AsyncParallelToolsClient)
+    with pytest.warns(DeprecationWarning):
+        sdk = sdk_client("openai", transport=endpoint.transport, is_async=True)
+    assert type(sdk).__name__ == "AsyncOpenAI"

@@ -116,7 +116,7 @@ class Endpoint:
     # --- the doors, built the first time an adapter names one -----------------------------------
     @functools.cached_property
     def async_sdk_client(self) -> Any:
-        return sdk_client(self.prefix, transport=self.transport, is_async=True)
+        return sdk_client(self.prefix, transport=self.transport, async_client=True)
 
     @functools.cached_property
     def httpx_transport(self) -> Any:

@@ -508,7 +508,7 @@ def test_an_async_client_reaches_the_app_in_process() -> None:
     from harness.emulator import create_app
 
     async def run() -> list[Any]:
-        sdk = sdk_client("anthropic", transport=httpx2.ASGITransport(app=create_app()), is_async=True)
+        sdk = sdk_client("anthropic", transport=httpx2.ASGITransport(app=create_app()), async_client=True)
         client = harness.from_provider("anthropic/m", client=sdk, async_client=True)
         values: list[Any] = await client.create(
             messages=ask("book a table"), response_model=Iterable[Booking | GoogleSearch]

@@ -232,7 +232,7 @@ def test_an_async_stream_cut_inside_a_call_is_incomplete() -> None:
     async def consume() -> list[BaseModel]:
         got = []
         with pytest.raises(harness.IncompleteResponseError):
-            async for value in wire.client(is_async=True).create(
+            async for value in wire.client(async_client=True).create(
                 messages=[USER], response_model=RESPONSE_MODEL, stream=True
             ):
                 got.append(value)
@@ -276,7 +276,7 @@ def test_async_stream_usage() -> None:
     wire = MockProvider("anthropic").answer(*CALLS, usage=Usage(5, 3))
 
     async def consume() -> Usage | None:
-        stream = wire.client(is_async=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
+        stream = wire.client(async_client=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
         assert dumps([v async for v in stream]) == dumps(CALLS)
         usage: Usage | None = stream.usage
         return usage

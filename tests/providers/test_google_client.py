@@ -60,7 +60,7 @@ def test_caller_config_keeps_tools_forced_mode_and_system_prompt(prefix: str, co
 
 def test_typed_config_works_on_the_async_client() -> None:
     wire = MockProvider("google").answer(*CALLS)
-    client = wire.client(is_async=True)
+    client = wire.client(async_client=True)
     config = types.GenerateContentConfig(temperature=0.2)
     values = asyncio.run(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, config=config))
     assert dumps(values) == dumps(CALLS)
@@ -416,7 +416,7 @@ def test_stream_cut_before_its_finish_chunk_is_incomplete(prefix: str) -> None:
 def test_async_stream_cut_before_its_finish_chunk_is_incomplete(prefix: str) -> None:
     wire = MockProvider(prefix)
     wire.answer_chunks([cut_after_first_call(prefix).encode()])
-    client = wire.client(is_async=True)
+    client = wire.client(async_client=True)
 
     async def read() -> tuple[list[BaseModel], BaseException | None]:
         got: list[BaseModel] = []

@@ -487,7 +487,7 @@ def test_raw_is_the_parsed_sdk_object(prefix: str, is_async: bool) -> None:
     wire = MockProvider(prefix).answer(*CALLS)
 
     async def in_loop() -> harness.ParallelToolsResponse:
-        return await wire.client(is_async=True).create_with_response(messages=[USER], response_model=RESPONSE_MODEL)
+        return await wire.client(async_client=True).create_with_response(messages=[USER], response_model=RESPONSE_MODEL)
 
     if is_async:
         response = asyncio.run(in_loop())

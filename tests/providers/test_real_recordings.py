@@ -341,7 +341,7 @@ def ask(
 
     async def in_loop() -> Outcome:
         # Built inside the loop: async clients belong to the loop that uses them.
-        sdk = sdk_client(rec.folder, transport=mock_transport(rec, seen), is_async=True)
+        sdk = sdk_client(rec.folder, transport=mock_transport(rec, seen), async_client=True)
         return await _ask_async(
             harness.from_provider(rec.spec, client=sdk, async_client=True), response_model, rec.streamed
         )

@@ -126,7 +126,9 @@ def test_an_async_stream_ending_in_response_failed_is_a_provider_error() -> None
     wire = stream_of([opening, {"type": "response.failed", "response": failed}])
 
     async def run() -> None:
-        async for _ in wire.client(is_async=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True):
+        async for _ in wire.client(async_client=True).create(
+            messages=[USER], response_model=RESPONSE_MODEL, stream=True
+        ):
             pass
 
     with pytest.raises(harness.ProviderError, match="server_error"):
@@ -324,7 +326,7 @@ def test_usage_of_an_async_stream() -> None:
     wire = MockProvider("openai-responses").answer(*CALLS, usage=Usage(4, 2))
 
     async def run() -> Usage | None:
-        stream = wire.client(is_async=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
+        stream = wire.client(async_client=True).create(messages=[USER], response_model=RESPONSE_MODEL, stream=True)
         assert dumps([v async for v in stream]) == dumps(CALLS)
         usage: Usage | None = stream.usage
         return usage

@@ -30,7 +30,7 @@ def call(spec: str, *, stream: bool, is_async: bool) -> Any:
     sdk_prefix = "openai" if spec == "openai-responses" else spec
     client: Any = harness.from_provider(
         f"{spec}/test-model",
-        client=sdk_client(sdk_prefix, transport=httpx2.MockTransport(unreachable), is_async=is_async),
+        client=sdk_client(sdk_prefix, transport=httpx2.MockTransport(unreachable), async_client=is_async),
         async_client=is_async,
     )
     if not is_async:
