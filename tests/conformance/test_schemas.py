@@ -82,6 +82,18 @@ class Strict(BaseModel):
     note: str | None = None  # the schema has no note: an instance keeping one is fine both ways
 
 
+class BadDefault(BaseModel):
+    timeout: float = "5000"  # type: ignore[assignment]  # as a schema's own "default": "5000" converts
+
+
+def test_the_conversion_check_catches_a_default_the_schema_rejects() -> None:
+    # (SchemaStore's linkinator-config: a number whose default is the string "5000".)
+    schema = {"type": "object", "properties": {"timeout": {"type": "number", "default": "5000"}}}
+    problem = conversion_problem(schema, BadDefault, seed="t")
+    assert problem is not None
+    assert problem.startswith("keyword 'type' at $.timeout: the converted model fills in its defaults as")
+
+
 def test_the_conversion_check_catches_a_model_looser_or_stricter_than_its_schema() -> None:
     schema = {"type": "object", "properties": {"amount": {"type": "integer", "minimum": 1}}, "required": ["amount"]}
     loose = conversion_problem(schema, LooseQuantity, seed="t")
