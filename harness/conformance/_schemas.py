@@ -270,12 +270,18 @@ def _model(declaration: Declaration, generate: Any) -> tuple[type[BaseModel], st
         exec(compile(source, declaration.origin, "exec"), module.__dict__)
         model = getattr(module, class_name, None) or _last_model(module)
         model.model_config["title"] = declaration.name
-        model.model_rebuild(force=True)
+        classes = _models_in(module)
+        for each in classes:  # a schema's default is read as the field reads a value: 7 in a number is 7.0
+            each.model_config["validate_default"] = True
+            each.model_rebuild(force=True)
     except Exception as error:
         raise _Unconvertible(f"the converted model does not build: {_line(error)}") from error
     name = model.__name__
     title = f'{name}.model_config["title"] = {json.dumps(declaration.name)}  # the tool\'s name'
-    lines = [source.rstrip(), "", "", title, f"{name}.model_rebuild(force=True)", ""]
+    lines = [source.rstrip(), "", "", title]
+    lines += [f"for _model in ({', '.join(each.__name__ for each in classes)},):"]
+    lines += ['    _model.model_config["validate_default"] = True  # a default reads as a value does']
+    lines += ["    _model.model_rebuild(force=True)", ""]
     lines += ["from collections.abc import Iterable", "", f"response_model = Iterable[{name}]"]
     text = "\n".join(lines) + "\n"
     return model, text
@@ -290,11 +296,16 @@ def _class_name(name: str) -> str:
 
 def _last_model(module: types.ModuleType) -> type[BaseModel]:
     """The converter's root model where it named it otherwise: the last class it wrote."""
-    found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, BaseModel)]
-    models = [model for model in found if model.__module__ == module.__name__]
+    models = _models_in(module)
     if not models:
         raise LookupError("the converter wrote no model class")
     return models[-1]
+
+
+def _models_in(module: types.ModuleType) -> list[type[BaseModel]]:
+    """The model classes the converter wrote, in the order it wrote them (each after those it uses)."""
+    found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, BaseModel)]
+    return [model for model in found if model.__module__ == module.__name__]
 
 
 def conversion_problem(schema: dict[str, Any], model: type[BaseModel], *, seed: str) -> str | None:
