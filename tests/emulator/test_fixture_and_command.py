@@ -250,6 +250,15 @@ time.sleep(60)
 """
 
 
+def started_child(process: subprocess.Popen[bytes], tmp_path: Path) -> int:
+    """The pid the command under ``harness emulate --`` wrote once it started (30 s at the most)."""
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "pid").exists():
+        assert time.monotonic() < deadline and process.poll() is None, "the command never started"
+        time.sleep(0.05)
+    return int((tmp_path / "pid").read_text())
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
 def test_a_signal_is_passed_on_to_the_command_and_waited_for(tmp_path: Path, signum: signal.Signals) -> None:
     # No terminal here, so SIGINT too is passed on (at a terminal, Ctrl-C reaches the command itself).
@@ -258,11 +267,7 @@ def test_a_signal_is_passed_on_to_the_command_and_waited_for(tmp_path: Path, sig
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     ) as harness:
-        deadline = time.monotonic() + 30
-        while not (tmp_path / "pid").exists():
-            assert time.monotonic() < deadline and harness.poll() is None, "the command never started"
-            time.sleep(0.05)
-        child = int((tmp_path / "pid").read_text())
+        child = started_child(harness, tmp_path)
         harness.send_signal(signum)
         status = harness.wait(timeout=30)
     assert status == 7  # the command's own status: harness waited for it to finish
@@ -294,11 +299,7 @@ def test_an_ignored_signal_stays_ignored(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     ) as launched:
-        deadline = time.monotonic() + 30
-        while not (tmp_path / "pid").exists():
-            assert time.monotonic() < deadline and launched.poll() is None, "the command never started"
-            time.sleep(0.05)
-        child = int((tmp_path / "pid").read_text())
+        child = started_child(launched, tmp_path)
         harness_pid = int(subprocess.check_output(["ps", "-o", "ppid=", "-p", str(child)]).strip())
         os.kill(harness_pid, signal.SIGHUP)
         time.sleep(1)
