@@ -245,12 +245,16 @@ def _calls(message: Any, where: Where) -> list[RawCall]:
     for i, item in enumerate(where.at("tool_calls").items(get(message, "tool_calls"))):
         at = where.at("tool_calls").at(i).call(i)
         call = at.obj(item)
-        if at.at("type").required_text(get(call, "type")) != "function":
+        # Mistral leaves "type" out of its calls: a call without one is a function call.
+        if at.at("type").optional_text(get(call, "type")) not in (None, "function"):
             continue
         function = at.at("function").obj(get(call, "function"))
         name = at.at("function").at("name").required_text(get(function, "name"))
         at = at.call(i, name)
-        arguments = at.at("function").at("arguments").required_text(get(function, "arguments"))
+        # OpenRouter leaves "arguments" out of a call to a tool that takes none: no arguments is {}.
+        arguments = at.at("function").at("arguments").optional_text(get(function, "arguments"))
+        if arguments is None:
+            arguments = "{}"
         calls.append(RawCall(at.at("id").optional_text(get(call, "id")), name, arguments))
     return calls
 
@@ -333,7 +337,8 @@ class _OpenCall:
         self.scanner = _ObjectScanner()
 
     def raw_call(self) -> RawCall:
-        return RawCall(self.id, self.name, "".join(self.scanner.parts))
+        # A call whose fragments carried no arguments at all (OpenRouter, for a tool that takes none) has {}.
+        return RawCall(self.id, self.name, "".join(self.scanner.parts) or "{}")
 
 
 class _ObjectScanner:
