@@ -167,7 +167,11 @@ OPENROUTER_ANSWER = {
 
 def openrouter_events() -> list[dict[str, Any]]:
     """OpenRouter's stream: the first call's fragments never carry "arguments"."""
-    head = {"id": "gen-1732000000-AbCdEfGhIjKlMnOp", "provider": "Anthropic", "model": "anthropic/claude-sonnet-4.5"}
+    head: dict[str, Any] = {
+        "id": "gen-1732000000-AbCdEfGhIjKlMnOp",
+        "provider": "Anthropic",
+        "model": "anthropic/claude-sonnet-4.5",
+    }
     head |= {"object": "chat.completion.chunk", "created": 1732000000}
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
