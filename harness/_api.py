@@ -92,7 +92,9 @@ def from_provider(
     if strict and provider.strict_rules is None:
         raise TypeError(f"{provider.name} has no strict tool mode; drop strict=True")
     if client is None:
-        sdk = provider.default_client(async_client=bool(async_client), **sdk_kwargs)
+        sdk = provider.default_client(
+            async_client=bool(async_client), **provider.client_kwargs(sdk_kwargs, strict=strict)
+        )
     else:
         if sdk_kwargs:
             raise TypeError(f"SDK keyword arguments {sorted(sdk_kwargs)} only apply when harness builds the client")
@@ -103,6 +105,7 @@ def from_provider(
                 f"async_client={async_client} but client is {kind} {type(client).__qualname__}; "
                 f"pass {'an async' if async_client else 'a sync'} SDK client, or leave async_client out"
             )
+    provider.check_client(sdk.client, strict=strict)
     if sdk.is_async:
         return AsyncParallelToolsClient(provider, sdk.client, model, strict=strict)
     return ParallelToolsClient(provider, sdk.client, model, strict=strict)

@@ -426,10 +426,12 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def _conformance_epilog() -> str:
     from harness.conformance import PROVIDERS
+    from harness.conformance._run import ALL_PROVIDERS
     from harness.strategies import FEATURES
 
+    more = [label for label in ALL_PROVIDERS if label not in PROVIDERS]
     return (
-        f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
+        f"Providers (--providers, default: {', '.join(PROVIDERS)}; also {', '.join(more)}; 'all' for every one). "
         f"Features (--features, default all): {', '.join(FEATURES)}."
     )
 
@@ -489,11 +491,11 @@ def _conformance(arguments: argparse.Namespace) -> int:
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
     from harness.conformance._results import FAILURES, merge_environments
-    from harness.conformance._run import check_arguments
+    from harness.conformance._run import check_arguments, expand_providers
     from harness.strategies import FEATURES
 
     jobs = arguments.jobs or os.cpu_count() or 1
-    providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
+    providers, features = expand_providers(arguments.providers or PROVIDERS), arguments.features or FEATURES
     rows = None
     try:  # every usage error before any cell runs; an error after that is the run's own
         models = _models(arguments.model)

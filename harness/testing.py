@@ -36,7 +36,7 @@ from pydantic import BaseModel
 
 from harness import AsyncParallelToolsClient, ParallelToolsClient, from_provider
 from harness._http import ChunkStream
-from harness.providers import PREFIXES, get_provider
+from harness.providers import COMPATIBLE_PREFIXES, PREFIXES, get_provider
 from harness.providers._base import Provider, Usage, WireAnswer
 
 __all__ = ["MockProvider", "UnexpectedRequestError", "sdk_client"]
@@ -131,7 +131,7 @@ def sdk_client(
         return anthropic.Anthropic(
             api_key=api_key, base_url=base_url, http_client=_sync_http(prefix, transport), max_retries=0
         )
-    if prefix in ("openai", "openai-responses"):
+    if prefix in ("openai", "openai-responses", *COMPATIBLE_PREFIXES):
         import openai
 
         if is_async:

@@ -218,6 +218,14 @@ class Provider(ABC):
     def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
         """Accept a client the user built; reject one of another SDK."""
 
+    def client_kwargs(self, sdk_kwargs: dict[str, Any], *, strict: bool) -> dict[str, Any]:
+        """The SDK keyword arguments `default_client` gets (a provider may add a base URL or key)."""
+        return sdk_kwargs
+
+    def check_client(self, client: Any, *, strict: bool) -> None:
+        """Refuse up front an SDK client that cannot serve these settings; any will do by default."""
+        return None
+
     # --- forward: request --------------------------------------------------------------
     def schema_for(self, tool: Tool, *, strict: bool) -> dict[str, Any]:
         rules = self.rules

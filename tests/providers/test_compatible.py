@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, Union
 
@@ -16,6 +17,7 @@ import httpx2
 import openai
 import pytest
 from pydantic import BaseModel
+from pydantic import Field as pydantic_field
 
 import harness
 
@@ -225,3 +227,180 @@ def test_a_call_of_another_type_is_still_skipped() -> None:
     answer["choices"][0]["message"]["tool_calls"][0]["type"] = "custom"
     client = harness.from_provider("openai/m", client=sync_openai(Server(answer)))
     assert client.create(messages=MESSAGES, response_model=TOOLS) == [GetTime()]
+
+
+# --- steps 2 and 3: every server through its own spec --------------------------------------------
+
+#: prefix -> (key variable or None, base URL variable, documented default base URL). Written out here
+#: again on purpose: the profile table is checked against the providers' documentation, not itself.
+SERVERS = {
+    "groq": ("GROQ_API_KEY", "GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
+    "openrouter": ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1"),
+    "deepseek": ("DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", "https://api.deepseek.com"),
+    "xai": ("XAI_API_KEY", "XAI_BASE_URL", "https://api.x.ai/v1"),
+    "mistral": ("MISTRAL_API_KEY", "MISTRAL_BASE_URL", "https://api.mistral.ai/v1"),
+    "together": ("TOGETHER_API_KEY", "TOGETHER_BASE_URL", "https://api.together.xyz/v1"),
+    "ollama": (None, "OLLAMA_BASE_URL", "http://localhost:11434/v1"),
+    "vllm": ("VLLM_API_KEY", "VLLM_BASE_URL", "http://localhost:8000/v1"),
+}
+MODELS = {"openrouter": "anthropic/claude-sonnet-4.5", "together": "meta-llama/Llama-3.3-70B-Instruct-Turbo"}
+
+
+def test_every_server_is_a_spec_prefix_and_the_report_keeps_its_columns() -> None:
+    from harness.conformance import PLAIN_PROVIDERS, PROVIDERS
+    from harness.conformance._run import ALL_PROVIDERS, expand_providers
+
+    assert set(SERVERS) <= set(harness.PREFIXES)
+    assert harness.PREFIXES[:5] == ("openai", "openai-responses", "anthropic", "google", "vertexai")
+    assert PROVIDERS == (
+        "openai",
+        "openai+strict",
+        "openai-responses",
+        "openai-responses+strict",
+        "anthropic",
+        "anthropic+strict",
+        "google",
+        "vertexai",
+    )
+    assert PLAIN_PROVIDERS == ("openai", "openai-responses", "anthropic", "google", "vertexai")
+    assert {*SERVERS, "deepseek+strict"} <= set(ALL_PROVIDERS)
+    assert expand_providers(["groq", "all"])[:2] == ["groq", "openai"]
+    assert len(expand_providers(["all"])) == len(ALL_PROVIDERS)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for key, base, _ in SERVERS.values():
+        monkeypatch.delenv(base, raising=False)
+        if key:
+            monkeypatch.delenv(key, raising=False)
+    # A key for OpenAI's own API must never be what a compatible server receives.
+    monkeypatch.setenv("OPENAI_API_KEY", "openai-key-not-for-others")
+    return monkeypatch
+
+
+def _answer(prefix: str, stream: bool) -> Any:
+    provider = harness.providers.get_provider(prefix)
+    written = harness.WireAnswer.of([PaymentStatus(transaction_id="T1001"), GetTime()])
+    model = MODELS.get(prefix, "m")
+    return provider.write_events(written, model=model) if stream else provider.write_response(written, model=model)
+
+
+def _through_env(prefix: str, server: Server, *, is_async: bool, stream: bool, **kwargs: Any) -> list[Any]:
+    """``from_provider(prefix/model)`` building its own client, the transport put in via ``http_client``."""
+    transport = httpx2.MockTransport(server)
+    spec = f"{prefix}/{MODELS.get(prefix, 'm')}"
+    if not is_async:
+        sync = harness.from_provider(spec, http_client=httpx2.Client(transport=transport), max_retries=0, **kwargs)
+        return list(sync.create(messages=MESSAGES, response_model=TOOLS, stream=stream))
+    http = httpx2.AsyncClient(transport=transport)
+    client = harness.from_provider(spec, async_client=True, http_client=http, max_retries=0, **kwargs)
+
+    async def read() -> list[Any]:
+        if stream:
+            return [v async for v in client.create(messages=MESSAGES, response_model=TOOLS, stream=True)]
+        return list(await client.create(messages=MESSAGES, response_model=TOOLS))
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("prefix", list(SERVERS))
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_a_server_from_the_environment(prefix: str, is_async: bool, stream: bool, clean_env: Any) -> None:
+    key_variable, _, default_url = SERVERS[prefix]
+    if key_variable:
+        clean_env.setenv(key_variable, f"{prefix}-test-fixture")
+    server = Server(_answer(prefix, stream))
+    calls = _through_env(prefix, server, is_async=is_async, stream=stream)
+    assert calls == [PaymentStatus(transaction_id="T1001"), GetTime()]
+    (request,) = server.requests
+    assert str(request.url) == default_url + "/chat/completions"
+    expected_key = f"{prefix}-test-fixture" if key_variable else "ollama"
+    assert request.headers["authorization"] == f"Bearer {expected_key}"
+    body = json.loads(request.content)
+    # The model name is everything after the first "/", slashes and all.
+    assert body["model"] == MODELS.get(prefix, "m")
+    assert body["stream"] is stream
+
+
+@pytest.mark.parametrize("prefix", list(SERVERS))
+def test_the_base_url_variable_wins_over_the_default(prefix: str, clean_env: Any) -> None:
+    key_variable, base_variable, _ = SERVERS[prefix]
+    if key_variable:
+        clean_env.setenv(key_variable, "fixture")
+    clean_env.setenv(base_variable, "http://127.0.0.1:9/proxy/v1")
+    server = Server(_answer(prefix, False))
+    _through_env(prefix, server, is_async=False, stream=False)
+    assert str(server.requests[0].url) == "http://127.0.0.1:9/proxy/v1/chat/completions"
+
+
+@pytest.mark.parametrize("prefix", [p for p, (key, _, _) in SERVERS.items() if key and p != "vllm"])
+def test_a_missing_key_names_its_variable(prefix: str, clean_env: Any) -> None:
+    with pytest.raises(harness.HarnessError, match=SERVERS[prefix][0]) as raised:
+        harness.from_provider(f"{prefix}/m")
+    assert isinstance(raised.value, harness.errors.MissingKeyError)
+    assert raised.value.variable == SERVERS[prefix][0]
+
+
+def test_vllm_sends_its_key_when_set_and_a_placeholder_otherwise(clean_env: Any) -> None:
+    server = Server(_answer("vllm", False), _answer("vllm", False))
+    _through_env("vllm", server, is_async=False, stream=False)
+    clean_env.setenv("VLLM_API_KEY", "vllm-fixture")
+    _through_env("vllm", server, is_async=False, stream=False)
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer EMPTY", "Bearer vllm-fixture"]
+
+
+@pytest.mark.parametrize("prefix", list(SERVERS))
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_a_server_with_a_client_of_ones_own(prefix: str, stream: bool) -> None:
+    def server() -> Server:
+        return Server(_answer(prefix, stream))
+
+    for calls in run_both(f"{prefix}/{MODELS.get(prefix, 'm')}", server, stream=stream):
+        assert calls == [PaymentStatus(transaction_id="T1001"), GetTime()]
+
+
+def test_deepseek_strict_uses_the_beta_url_and_refuses_a_client_outside_it(clean_env: Any) -> None:
+    clean_env.setenv("DEEPSEEK_API_KEY", "fixture")
+    server = Server(_answer("deepseek", False))
+    _through_env("deepseek", server, is_async=False, stream=False, strict=True)
+    assert str(server.requests[0].url) == "https://api.deepseek.com/beta/chat/completions"
+    (tool, _) = json.loads(server.requests[0].content)["tools"]
+    assert tool["function"]["strict"] is True
+    with pytest.raises(harness.errors.StrictModeError, match="/beta"):
+        harness.from_provider("deepseek/deepseek-chat", client=sync_openai(Server()), strict=True)
+    beta = sync_openai(Server(), base_url="https://api.deepseek.com/beta")
+    harness.from_provider("deepseek/deepseek-chat", client=beta, strict=True)
+    with pytest.raises(TypeError, match="no strict tool mode"):
+        harness.from_provider("groq/m", client=sync_openai(Server()), strict=True)
+
+
+def test_deepseek_strict_keeps_only_its_string_formats() -> None:
+    class Contact(BaseModel):
+        email: str = pydantic_field(json_schema_extra={"format": "email"})
+        when: str = pydantic_field(json_schema_extra={"format": "date-time"})
+
+    client = sync_openai(server := Server(_answer("deepseek", False)), base_url="https://api.deepseek.com/beta")
+    with pytest.raises(harness.HarnessError):  # the answer's calls are not Contacts: only the request matters
+        harness.from_provider("deepseek/m", client=client, strict=True).create(
+            messages=MESSAGES, response_model=Iterable[Contact]
+        )
+    properties = json.loads(server.requests[0].content)["tools"][0]["function"]["parameters"]["properties"]
+    assert properties["email"]["format"] == "email"
+    assert "format" not in properties["when"]
+
+
+def test_mistral_ids_written_back_are_nine_alphanumerics() -> None:
+    answer = json.loads(json.dumps(MISTRAL_ANSWER))
+    answer["choices"][0]["message"]["tool_calls"][1]["id"] = "call_not-nine"  # as a cassette of another server
+    client = harness.from_provider("mistral/mistral-large-latest", client=sync_openai(Server(answer)))
+    response = client.create_with_response(messages=MESSAGES, response_model=TOOLS)
+    messages = response.tool_result_messages(["paid", "12:00"])
+    ids = [call["id"] for call in messages[0]["tool_calls"]]
+    assert ids[0] == "D681PevKs"
+    assert re.fullmatch("[A-Za-z0-9]{9}", ids[1])
+    assert [m["tool_call_id"] for m in messages[1:]] == ids
+    # The emulator's own Mistral ids follow the rule too.
+    written = harness.providers.get_provider("mistral").write_response(harness.WireAnswer.of([GetTime()]), model="m")
+    assert re.fullmatch("[A-Za-z0-9]{9}", written["choices"][0]["message"]["tool_calls"][0]["id"])
