@@ -276,6 +276,10 @@ class Provider(ABC):
         those reach the caller as they are. Every other failure to read an answer is a malformed answer."""
         return False
 
+    def typed_api_error(self, exc: Exception) -> Exception:
+        """The harness error an SDK API error means, where the provider gives it a meaning; else ``exc``."""
+        return exc
+
     def unreadable(self, exc: BaseException, what: str) -> MalformedResponseError:
         """The typed error for an answer the SDK (or a reader) could not read; ``exc`` becomes its cause."""
         if isinstance(exc, RecursionError):

@@ -404,3 +404,122 @@ def test_mistral_ids_written_back_are_nine_alphanumerics() -> None:
     # The emulator's own Mistral ids follow the rule too.
     written = harness.providers.get_provider("mistral").write_response(harness.WireAnswer.of([GetTime()]), model="m")
     assert re.fullmatch("[A-Za-z0-9]{9}", written["choices"][0]["message"]["tool_calls"][0]["id"])
+
+
+# --- step 4: Groq's own check of the call, and the stream shapes -------------------------------
+
+GROQ_GENERATION = '<function=PaymentStatus{"transaction_id": 1001}</function>'
+GROQ_FAILED = {
+    "error": {
+        "message": "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details.",
+        "type": "invalid_request_error",
+        "code": "tool_use_failed",
+        "failed_generation": GROQ_GENERATION,
+    }
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_groq_tool_use_failed_is_a_typed_error_quoting_the_generation(stream: bool, is_async: bool) -> None:
+    server = Server((400, GROQ_FAILED))
+    with pytest.raises(harness.errors.ToolUseFailedError) as raised:
+        if is_async:
+            client = harness.from_provider("groq/llama-3.3-70b-versatile", client=async_openai(server))
+
+            async def read() -> None:
+                if stream:
+                    [v async for v in client.create(messages=MESSAGES, response_model=TOOLS, stream=True)]
+                else:
+                    await client.create(messages=MESSAGES, response_model=TOOLS)
+
+            asyncio.run(read())
+        else:
+            sync = harness.from_provider("groq/llama-3.3-70b-versatile", client=sync_openai(server))
+            list(sync.create(messages=MESSAGES, response_model=TOOLS, stream=stream))
+    error = raised.value
+    assert isinstance(error, harness.ProviderError)
+    assert error.failed_generation == GROQ_GENERATION
+    assert GROQ_GENERATION in str(error)
+    assert isinstance(error.__cause__, openai.BadRequestError)
+
+
+def test_groq_tool_use_failed_as_an_error_event_in_the_stream() -> None:
+    head = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "llama-3.3-70b-versatile"}
+    events = [
+        {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": None}, "finish_reason": None}]}
+    ]
+    server = Server([*events, GROQ_FAILED])
+    client = harness.from_provider("groq/llama-3.3-70b-versatile", client=sync_openai(server))
+    with pytest.raises(harness.errors.ToolUseFailedError, match="transaction_id"):
+        list(client.create(messages=MESSAGES, response_model=TOOLS, stream=True))
+
+
+def test_another_400_from_groq_and_tool_use_failed_from_openai_stay_the_sdks_errors() -> None:
+    other = {"error": {"message": "model not found", "type": "invalid_request_error", "code": "model_not_found"}}
+    with pytest.raises(openai.BadRequestError):
+        harness.from_provider("groq/m", client=sync_openai(Server((400, other)))).create(
+            messages=MESSAGES, response_model=TOOLS
+        )
+    with pytest.raises(openai.BadRequestError):  # only servers whose profile says so
+        harness.from_provider("openai/m", client=sync_openai(Server((400, GROQ_FAILED)))).create(
+            messages=MESSAGES, response_model=TOOLS
+        )
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    head = {"id": "chatcmpl-7", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def test_vllm_two_fragments_of_one_index_in_one_chunk() -> None:
+    opening = {"index": 0, "id": "chatcmpl-tool-1a2b", "type": "function", "function": {"name": "PaymentStatus"}}
+    events = [
+        _chunk({"role": "assistant", "content": ""}),
+        _chunk({"tool_calls": [opening, {"index": 0, "function": {"arguments": '{"transaction_id": '}}]}),
+        _chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "function": {"arguments": '"T1001"}'}},
+                    {"index": 1, "id": "t2", "type": "function", "function": {"name": "GetTime", "arguments": "{}"}},
+                ]
+            }
+        ),
+        _chunk({}, "tool_calls"),
+    ]
+    for calls in run_both("vllm/Qwen/Qwen3-8B", lambda: Server(events), stream=True):
+        assert calls == [PaymentStatus(transaction_id="T1001"), GetTime()]
+
+
+def test_groq_whole_calls_in_one_chunk() -> None:
+    calls = [
+        {
+            "id": "call_8x2k",
+            "type": "function",
+            "function": {"name": "PaymentStatus", "arguments": '{"transaction_id":"T1001"}'},
+            "index": 0,
+        },
+        {"id": "call_9y3m", "type": "function", "function": {"name": "GetTime", "arguments": "{}"}, "index": 1},
+    ]
+    events = [
+        _chunk({"role": "assistant", "content": None}),
+        _chunk({"tool_calls": calls}),
+        {
+            **_chunk({}, "tool_calls"),
+            "x_groq": {"id": "req_01", "usage": {"prompt_tokens": 300, "completion_tokens": 40, "total_tokens": 340}},
+        },
+    ]
+    for read in run_both("groq/llama-3.3-70b-versatile", lambda: Server(events), stream=True):
+        assert read == [PaymentStatus(transaction_id="T1001"), GetTime()]
+
+
+@pytest.mark.parametrize("prefix", ["groq", "mistral", "vllm"])
+def test_the_writer_writes_each_servers_stream_shape(prefix: str) -> None:
+    events = _answer(prefix, True)
+    fragments = [e["choices"][0]["delta"].get("tool_calls") for e in events if e["choices"]]
+    fragments = [f for f in fragments if f]
+    if prefix in ("groq", "mistral"):
+        assert [len(f) for f in fragments] == [1, 1]
+        assert all(json.loads(f[0]["function"]["arguments"]) is not None for f in fragments)
+    else:
+        assert [f["index"] for f in fragments[0]] == [0, 0]
