@@ -431,7 +431,8 @@ def _conformance_epilog() -> str:
 
     more = [label for label in ALL_PROVIDERS if label not in PROVIDERS]
     return (
-        f"Providers (--providers, default: {', '.join(PROVIDERS)}; also {', '.join(more)}; 'all' for every one). "
+        f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
+        f"Only when named, or with --providers all: {', '.join(more)}. "
         f"Features (--features, default all): {', '.join(FEATURES)}."
     )
 

@@ -8,6 +8,7 @@ leaves out), served over ``httpx2.MockTransport`` to the real ``openai`` SDK, an
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -523,3 +524,54 @@ def test_the_writer_writes_each_servers_stream_shape(prefix: str) -> None:
         assert all(json.loads(f[0]["function"]["arguments"]) is not None for f in fragments)
     else:
         assert [f["index"] for f in fragments[0]] == [0, 0]
+
+
+# --- step 5: recording ---------------------------------------------------------------------------
+
+
+def _key_shaped(prefix: str, alphabet: str, length: int, seed: str) -> str:
+    """A test fixture in a key's shape, made at run time (no key-shaped literal lives in this file)."""
+    digest = hashlib.sha256(seed.encode()).digest() * 4
+    return prefix + "".join(alphabet[byte % len(alphabet)] for byte in digest[:length])
+
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+SHAPES = {
+    "groq-key": _key_shaped("gsk_", _ALNUM, 52, "groq"),
+    "openrouter-key": _key_shaped("sk-or-v1-", "0123456789abcdef", 64, "openrouter"),
+    "xai-key": _key_shaped("xai-", _ALNUM, 80, "xai"),
+    "together-key": _key_shaped("tgp_v1_", _ALNUM, 43, "together"),
+}
+
+
+@pytest.mark.parametrize("kind", list(SHAPES))
+def test_scan_knows_the_servers_key_shapes(kind: str) -> None:
+    from harness.recording._scan import scan_text
+
+    key = SHAPES[kind]
+    findings = scan_text(f'{{"content": "my key is {key} ok"}}')
+    assert [f.kind for f in findings] == [kind]
+    assert key not in findings[0].excerpt
+    prefix = {"groq-key": "gsk_", "openrouter-key": "sk-or-v1-", "xai-key": "xai-", "together-key": "tgp_v1_"}[kind]
+    assert scan_text(prefix + "a" * 64) == []  # too uniform to be a key: a placeholder
+
+
+@pytest.mark.parametrize("prefix", [p for p, (key, _, _) in SERVERS.items() if key])
+def test_the_servers_key_variables_are_redacted_by_default(prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.recording._redact import KEY_VARIABLES, redact_interaction, secret_values
+
+    variable = SERVERS[prefix][0]
+    assert variable in KEY_VARIABLES
+    secret = _key_shaped("", _ALNUM, 32, prefix)
+    monkeypatch.setenv(variable, secret)
+    recorded = {
+        "request": {
+            "method": "POST",
+            "uri": f"https://api.example.test/v1/chat/completions?echo={secret}",
+            "body": json.dumps({"messages": [{"role": "user", "content": f"the key {secret}"}]}),
+            "headers": {"authorization": [f"Bearer {secret}"]},
+        },
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": b"{}"}},
+    }
+    cleaned = redact_interaction(recorded, secret_values())
+    assert secret not in json.dumps(cleaned, default=str)
