@@ -282,7 +282,9 @@ def _run_against_emulator(command: list[str], host: str, port: int, seed: int, s
         return unusable[0]
     with serve(host=host, port=port, seed=seed, script=script) as running:
         environment = {**os.environ, **running.environment()}
-        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+        from harness.providers import _compatible
+
+        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", *_compatible.KEY_VARIABLES):
             environment.setdefault(name, "harness-emulator-key")  # the emulator wants a key, any key
         if not environment.get("GOOGLE_CLOUD_PROJECT"):
             environment.pop("GOOGLE_CLOUD_PROJECT", None)  # Vertex AI then records in its API-key form

@@ -32,6 +32,9 @@ from harness.providers._compatible import PROFILES, CompatibleProfile
 from harness.providers._openai import OPENAI_STRICT_SCHEMAS, read_usage
 from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 
+#: What the emulator quotes as the refused output of its ``tool_use_failed`` fault.
+TOOL_USE_FAILED_GENERATION = '<function=harness_emulator_fault{"reason": "failed the server check"}</function>'
+
 
 class OpenAIChat(_openai.OpenAIEndpoint):
     """OpenAI's Chat Completions API, or with a `CompatibleProfile` a server that speaks it."""
@@ -84,6 +87,17 @@ class OpenAIChat(_openai.OpenAIEndpoint):
             if typed is exc:
                 raise
             raise typed from exc
+
+    def write_error(
+        self, status: int, message: str, *, kind: str | None = None, param: str | None = None
+    ) -> dict[str, Any]:
+        code = self.profile.tool_use_failed_code if self.profile is not None else None
+        if code is None or kind != code:
+            return super().write_error(status, message, kind=kind, param=param)
+        # Groq's body: the model's output the server refused, quoted (the emulator's is a stand-in).
+        error = super().write_error(status, message, param=param)
+        error["error"].update(code=code, failed_generation=TOOL_USE_FAILED_GENERATION)
+        return error
 
     def typed_api_error(self, exc: Exception) -> Exception:
         """``exc``, or the harness error it means (Groq's ``tool_use_failed``: `ToolUseFailedError`)."""
