@@ -79,7 +79,12 @@ class CompatibleProfile:
     #: The ``error.code`` of a 400 meaning the server's own check of the model's call failed, quoting it in
     #: ``error.failed_generation``.
     tool_use_failed_code: str | None = None
-    #: Fact -> where it comes from (a documentation URL, or a note on what was observed).
+    #: What strict mode cannot express, for the conformance report's limits registry: (JSON-schema keywords,
+    #: pydantic error types a value breaking the lost constraint raises, the reason); source: ``sources["strict"]``.
+    strict_limits: tuple[tuple[str, str, str], ...] = ()
+    #: A real model name the conformance report asks for by default.
+    model: str = "default-model"
+    #: Fact -> where it comes from: each value one documentation URL or one note (``<fact>_note``), never both.
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -197,12 +202,16 @@ PROFILES: dict[str, CompatibleProfile] = {
             "GROQ_API_KEY",
             whole_calls_in_one_chunk=True,
             tool_use_failed_code="tool_use_failed",
+            model="llama-3.3-70b-versatile",
             sources={
                 "base_url": "https://console.groq.com/docs/openai",
                 "whole_calls_in_one_chunk": "observed in recorded Groq streams: each tool call arrives whole, "
                 "id, name and arguments in one delta",
-                "tool_use_failed": "https://console.groq.com/docs/tool-use (a 400 with code tool_use_failed and "
-                "failed_generation when the model's call fails the server's check)",
+                "tool_use_failed": "https://console.groq.com/docs/tool-use",
+                "tool_use_failed_note": (
+                    "a 400 with code tool_use_failed and failed_generation when the model's call fails the "
+                    "server's check"
+                ),
             },
         ),
         CompatibleProfile(
@@ -210,11 +219,15 @@ PROFILES: dict[str, CompatibleProfile] = {
             "https://openrouter.ai/api/v1",
             "OPENROUTER_BASE_URL",
             "OPENROUTER_API_KEY",
+            model="openai/gpt-4.1-mini",
             sources={
                 "base_url": "https://openrouter.ai/docs/quickstart",
                 "no_arguments": "observed: a call to a tool that takes no arguments carries no 'arguments'",
-                "tools_as_prompt": "https://openrouter.ai/docs/features/tool-calling (routing picks providers "
-                "that support tools; models without native tools may get them through a prompt)",
+                "tools_as_prompt": "https://openrouter.ai/docs/features/tool-calling",
+                "tools_as_prompt_note": (
+                    "routing picks providers that support tools; models without native tools may get them "
+                    "through a prompt"
+                ),
             },
         ),
         CompatibleProfile(
@@ -225,10 +238,30 @@ PROFILES: dict[str, CompatibleProfile] = {
             strict_rules=_DEEPSEEK_STRICT,
             strict_base_url="https://api.deepseek.com/beta",
             strict_path="/beta",
+            strict_limits=(
+                (
+                    "minLength maxLength",
+                    "string_too_short string_too_long",
+                    "strict mode takes no string length bounds",
+                ),
+                ("minItems maxItems", "too_short too_long", "strict mode takes no array length bounds"),
+                ("uniqueItems", "set_type too_short", "strict mode takes no uniqueItems"),
+                (
+                    "format",
+                    "date_parsing date_from_datetime_parsing datetime_parsing datetime_from_date_parsing "
+                    "time_parsing time_delta_parsing url_parsing url_scheme",
+                    "strict mode takes the string formats email, hostname, ipv4, ipv6 and uuid only: dates, times, "
+                    "durations and uris are not enforced",
+                ),
+            ),
+            model="deepseek-chat",
             sources={
                 "base_url": "https://api-docs.deepseek.com/",
-                "strict": "https://api-docs.deepseek.com/guides/function_calling (strict mode: base URL "
-                "https://api.deepseek.com/beta; string formats email, hostname, ipv4, ipv6, uuid only)",
+                "strict": "https://api-docs.deepseek.com/guides/function_calling",
+                "strict_note": (
+                    "strict mode: base URL https://api.deepseek.com/beta; string formats email, hostname, ipv4, "
+                    "ipv6, uuid only"
+                ),
             },
         ),
         CompatibleProfile(
@@ -236,6 +269,7 @@ PROFILES: dict[str, CompatibleProfile] = {
             "https://api.x.ai/v1",
             "XAI_BASE_URL",
             "XAI_API_KEY",
+            model="grok-4",
             sources={"base_url": "https://docs.x.ai/docs/api-reference"},
         ),
         CompatibleProfile(
@@ -245,10 +279,11 @@ PROFILES: dict[str, CompatibleProfile] = {
             "MISTRAL_API_KEY",
             id_rule=_MISTRAL_IDS,
             whole_calls_in_one_chunk=True,
+            model="mistral-large-latest",
             sources={
                 "base_url": "https://docs.mistral.ai/api/",
-                "id_rule": "https://docs.mistral.ai/capabilities/function_calling/ (tool_call_id: 9 characters "
-                "a-z, A-Z, 0-9; the API refuses other ids in a continuation)",
+                "id_rule": "https://docs.mistral.ai/capabilities/function_calling/",
+                "id_rule_note": "tool_call_id: 9 characters a-z, A-Z, 0-9; the API refuses other ids in a continuation",
                 "no_type": "observed: Mistral's tool calls carry no 'type'",
                 "whole_calls_in_one_chunk": "observed: a streamed call arrives whole in the last chunk",
             },
@@ -258,6 +293,7 @@ PROFILES: dict[str, CompatibleProfile] = {
             "https://api.together.xyz/v1",
             "TOGETHER_BASE_URL",
             "TOGETHER_API_KEY",
+            model="meta-llama/Llama-3.3-70B-Instruct-Turbo",
             sources={"base_url": "https://docs.together.ai/docs/openai-api-compatibility"},
         ),
         CompatibleProfile(
@@ -267,9 +303,10 @@ PROFILES: dict[str, CompatibleProfile] = {
             None,
             key_required=False,
             placeholder_key="ollama",
+            model="llama3.1",
             sources={
-                "base_url": "https://github.com/ollama/ollama/blob/main/docs/openai.md (api_key required by the "
-                "SDK but ignored)",
+                "base_url": "https://github.com/ollama/ollama/blob/main/docs/openai.md",
+                "base_url_note": "api_key required by the SDK but ignored",
             },
         ),
         CompatibleProfile(
@@ -280,9 +317,10 @@ PROFILES: dict[str, CompatibleProfile] = {
             key_required=False,
             placeholder_key="EMPTY",
             same_index_fragments=True,
+            model="Qwen/Qwen3-8B",
             sources={
-                "base_url": "https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html (--api-key is "
-                "optional; VLLM_API_KEY)",
+                "base_url": "https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html",
+                "base_url_note": "--api-key is optional; VLLM_API_KEY",
                 "same_index_fragments": "reported by users of other clients: two fragments with the same index "
                 "in one chunk (the opening, then the arguments)",
             },

@@ -575,3 +575,19 @@ def test_the_servers_key_variables_are_redacted_by_default(prefix: str, monkeypa
     }
     cleaned = redact_interaction(recorded, secret_values())
     assert secret not in json.dumps(cleaned, default=str)
+
+
+# --- step 6: the conformance columns, when asked for ---------------------------------------------
+
+
+def test_the_servers_conformance_columns_run_when_asked_for() -> None:
+    from harness.conformance import run
+
+    report = run(providers=["groq", "deepseek", "deepseek+strict"], features=["strings", "date"], examples=2, jobs=1)
+    outcomes = {(r.provider, r.feature): r.outcome for r in report.results}
+    assert set(outcomes) == {(p, f) for p in ("groq", "deepseek", "deepseek+strict") for f in ("strings", "date")}
+    assert outcomes[("groq", "date")] == "pass"
+    # DeepSeek's strict mode keeps no date format: the loss is registered with its source.
+    (lossy,) = [r for r in report.results if r.provider == "deepseek+strict" and r.feature == "date"]
+    assert lossy.outcome == "lossy"
+    assert lossy.sources == [harness.providers._compatible.PROFILES["deepseek"].sources["strict"]]
