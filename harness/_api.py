@@ -74,7 +74,10 @@ def from_provider(
     """Build a client for ``"<provider>/<model>"``.
 
     Providers: ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``, ``google``
-    (Gemini API) and ``vertexai``. ``client`` is an SDK client you built; without it one is built
+    (Gemini API), ``vertexai``, and the OpenAI-compatible servers ``groq``, ``openrouter``, ``deepseek``,
+    ``xai``, ``mistral``, ``together``, ``ollama`` and ``vllm`` (each from its own key and base-URL
+    variables, see docs/providers/compatible.md). The spec splits at its first ``/``: the model name may
+    hold more. ``client`` is an SDK client you built; without it one is built
     from the environment as the SDK does, with ``sdk_kwargs``. ``async_client`` left out follows the
     SDK client (``AsyncOpenAI`` and ``AsyncAnthropic`` are async; a ``genai.Client`` serves both, sync
     by default); said, it must agree with the client. ``strict=True`` makes OpenAI and Anthropic tools

@@ -195,7 +195,7 @@ def _failure(provider: Provider, prefix: str, fault: Fault) -> Response | None:
         body = provider.write_error(400, message, kind="tool_use_failed")
         if body.get("error", {}).get("code") == "tool_use_failed":
             return JSONResponse(body, status_code=400)
-        return _error(provider, 400, f"fault tool_use_failed: {prefix} does not check calls itself (groq does)")
+        return _error(provider, 400, f"fault tool_use_failed: {prefix} does not check the model's calls itself")
     return None
 
 

@@ -70,5 +70,5 @@ def test_the_tool_use_failed_fault_is_groqs_typed_error(emulator: RunningEmulato
     assert raised.value.failed_generation.startswith("<function=")
     import openai
 
-    with pytest.raises(openai.BadRequestError, match="does not check calls itself"):
+    with pytest.raises(openai.BadRequestError, match="does not check the model's calls itself"):
         _fault("mistral", emulator, "tool_use_failed")
