@@ -74,7 +74,10 @@ def from_provider(
     """Build a client for ``"<provider>/<model>"``.
 
     Providers: ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``, ``google``
-    (Gemini API) and ``vertexai``. ``client`` is an SDK client you built; without it one is built
+    (Gemini API), ``vertexai``, and the OpenAI-compatible servers ``groq``, ``openrouter``, ``deepseek``,
+    ``xai``, ``mistral``, ``together``, ``ollama`` and ``vllm`` (each from its own key and base-URL
+    variables, see docs/providers/compatible.md). The spec splits at its first ``/``: the model name may
+    hold more. ``client`` is an SDK client you built; without it one is built
     from the environment as the SDK does, with ``sdk_kwargs``. ``async_client`` left out follows the
     SDK client (``AsyncOpenAI`` and ``AsyncAnthropic`` are async; a ``genai.Client`` serves both, sync
     by default); said, it must agree with the client. ``strict=True`` makes OpenAI and Anthropic tools
@@ -92,7 +95,9 @@ def from_provider(
     if strict and provider.strict_rules is None:
         raise TypeError(f"{provider.name} has no strict tool mode; drop strict=True")
     if client is None:
-        sdk = provider.default_client(async_client=bool(async_client), **sdk_kwargs)
+        sdk = provider.default_client(
+            async_client=bool(async_client), **provider.client_kwargs(sdk_kwargs, strict=strict)
+        )
     else:
         if sdk_kwargs:
             raise TypeError(f"SDK keyword arguments {sorted(sdk_kwargs)} only apply when harness builds the client")
@@ -103,6 +108,7 @@ def from_provider(
                 f"async_client={async_client} but client is {kind} {type(client).__qualname__}; "
                 f"pass {'an async' if async_client else 'a sync'} SDK client, or leave async_client out"
             )
+    provider.check_client(sdk.client, strict=strict)
     if sdk.is_async:
         return AsyncParallelToolsClient(provider, sdk.client, model, strict=strict)
     return ParallelToolsClient(provider, sdk.client, model, strict=strict)

@@ -348,6 +348,8 @@ class _Turn:
             if self.provider.is_api_error(exc):
                 if (buried := _buried(exc)) is not None:
                     raise buried from exc
+                if (typed := self.provider.typed_api_error(exc)) is not exc:
+                    raise typed from exc  # an error event the provider names (Groq's tool_use_failed)
                 raise
             if isinstance(exc, httpx2.TransportError):
                 # The connection broke mid-answer: the answer is not whole, whatever came before.

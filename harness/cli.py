@@ -282,7 +282,9 @@ def _run_against_emulator(command: list[str], host: str, port: int, seed: int, s
         return unusable[0]
     with serve(host=host, port=port, seed=seed, script=script) as running:
         environment = {**os.environ, **running.environment()}
-        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+        from harness.providers import _compatible
+
+        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", *_compatible.KEY_VARIABLES):
             environment.setdefault(name, "harness-emulator-key")  # the emulator wants a key, any key
         if not environment.get("GOOGLE_CLOUD_PROJECT"):
             environment.pop("GOOGLE_CLOUD_PROJECT", None)  # Vertex AI then records in its API-key form
@@ -426,10 +428,13 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def _conformance_epilog() -> str:
     from harness.conformance import PROVIDERS
+    from harness.conformance._run import ALL_PROVIDERS
     from harness.strategies import FEATURES
 
+    more = [label for label in ALL_PROVIDERS if label not in PROVIDERS]
     return (
         f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
+        f"Only when named, or with --providers all: {', '.join(more)}. "
         f"Features (--features, default all): {', '.join(FEATURES)}. "
         "Instead of features, rows of your own tool models: --models MODULE[:ATTR] (a module's BaseModels, or a "
         "list or Iterable[A | B] there) or --schemas PATH... (JSON Schema files or function declarations, .json "
@@ -492,11 +497,11 @@ def _conformance(arguments: argparse.Namespace) -> int:
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
     from harness.conformance._results import FAILURES, merge_environments
-    from harness.conformance._run import check_arguments
+    from harness.conformance._run import check_arguments, expand_providers
     from harness.strategies import FEATURES
 
     jobs = arguments.jobs or os.cpu_count() or 1
-    providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
+    providers, features = expand_providers(arguments.providers or PROVIDERS), arguments.features or FEATURES
     rows = None
     try:  # every usage error before any cell runs; an error after that is the run's own
         models = _models(arguments.model)

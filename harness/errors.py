@@ -222,3 +222,31 @@ class ModelsError(HarnessError, ValueError):
     """What `check_models`, ``--models`` or ``--schemas`` was given holds no tool models or cannot be read
     (a module that does not import, an attribute that is no model, a path that does not exist, the
     ``[schemas]`` extra missing): names the target and what is wrong with it."""
+
+
+class MissingKeyError(HarnessError, ValueError):
+    """No API key for a provider that needs one: ``variable`` names the environment variable to set."""
+
+    def __init__(self, message: str, *, provider: str, variable: str | None) -> None:
+        self.provider = provider
+        self.variable = variable
+        super().__init__(message)
+
+
+class StrictModeError(HarnessError, TypeError):
+    """``strict=True`` with a client that cannot serve strict tools (DeepSeek's outside its ``/beta`` URL)."""
+
+
+class ToolUseFailedError(ProviderError):
+    """The server checked the model's tool call itself and refused it (Groq's 400 ``tool_use_failed``).
+
+    ``failed_generation`` is the model's output as the server quotes it; ``error`` the server's error object.
+    """
+
+    def __init__(self, *, provider: str, failed_generation: str, error: Any = None) -> None:
+        self.failed_generation = failed_generation
+        super().__init__(provider=provider, status="tool_use_failed", error=error)
+        self.args = (f"{self.args[0]}; the model's output was: {_clip(failed_generation)}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -361,7 +361,9 @@ def harness_emulator(harness_emulator_script: Any, pytestconfig: pytest.Config) 
     with serve(script=harness_emulator_script) as running, pytest.MonkeyPatch.context() as environment:
         for name, value in running.environment().items():
             environment.setenv(name, value)
-        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+        from harness.providers import _compatible
+
+        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", *_compatible.KEY_VARIABLES):
             if not os.environ.get(name):
                 environment.setenv(name, "harness-emulator-key")  # it wants a key, any key
         pytestconfig.stash[_EMULATOR] = running

@@ -37,8 +37,9 @@ from pydantic import BaseModel
 
 from harness import AsyncParallelToolsClient, ParallelToolsClient, from_provider
 from harness._http import ChunkStream
-from harness.providers import PREFIXES, get_provider
+from harness.providers import COMPATIBLE_PREFIXES, PREFIXES, get_provider
 from harness.providers._base import Provider, Usage, WireAnswer
+from harness.providers._compatible import PROFILES
 
 __all__ = ["MockProvider", "UnexpectedRequestError", "sdk_client"]
 
@@ -109,10 +110,11 @@ def sdk_client(
 ) -> Any:
     """The official SDK client for ``prefix`` (or a spec such as ``"openai/gpt-4.1"``), on ``transport``.
 
-    ``openai`` and ``openai-responses`` give ``openai.OpenAI`` (``AsyncOpenAI`` with ``async_client``, the
-    word `harness.from_provider` uses), ``anthropic`` gives ``anthropic.Anthropic`` (``AsyncAnthropic``),
-    ``google`` and ``vertexai`` a ``genai.Client`` (it serves both; ``async_client`` only checks the
-    transport can serve async requests). ``is_async`` is the old name of ``async_client``, still taken.
+    ``openai``, ``openai-responses`` and the OpenAI-compatible servers (``groq``, ...; on their own base URL)
+    give ``openai.OpenAI`` (``AsyncOpenAI`` with ``async_client``, the word `harness.from_provider` uses),
+    ``anthropic`` gives ``anthropic.Anthropic`` (``AsyncAnthropic``), ``google`` and ``vertexai`` a
+    ``genai.Client`` (it serves both; ``async_client`` only checks the transport can serve async requests).
+    ``is_async`` is the old name of ``async_client``, still taken.
     The key is a dummy; Vertex AI gets a fixed project, location and access token (``api_key``), so no
     credential is looked up and no token is requested. SDK retries are off, so a test sees an error at once.
     Without ``transport`` every request fails with `UnexpectedRequestError`: nothing reaches
@@ -143,7 +145,11 @@ def sdk_client(
         return anthropic.Anthropic(
             api_key=api_key, base_url=base_url, http_client=_sync_http(prefix, transport), max_retries=0
         )
-    if prefix in ("openai", "openai-responses"):
+    if prefix in COMPATIBLE_PREFIXES and base_url is None:
+        # The server's own base URL (DeepSeek's /beta, which serves strict and non-strict requests alike).
+        profile = PROFILES[prefix]
+        base_url = profile.strict_base_url or profile.base_url
+    if prefix in ("openai", "openai-responses", *COMPATIBLE_PREFIXES):
         import openai
 
         if is_async:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+import harness.providers as _providers
+
 
 class Weather(BaseModel):
     location: str
@@ -36,3 +38,8 @@ PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAW
 def dumps(values: Iterable[BaseModel]) -> list[str]:
     """Type and JSON of each value: ``==`` on models would take 1, 1.0 and True alike."""
     return [f"{type(v).__name__}:{v.model_dump_json()}" for v in values]
+
+
+#: The spec prefixes of the first-party APIs; the OpenAI-compatible servers (one Chat Completions module
+#: with a profile each) are tested in tests/providers/test_compatible.py.
+FIRST_PARTY_PREFIXES = tuple(p for p in _providers.PREFIXES if p not in _providers.COMPATIBLE_PREFIXES)

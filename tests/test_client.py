@@ -12,10 +12,11 @@ import pytest
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 
 import harness
-from harness.providers import PREFIXES, get_provider
+from harness.providers import get_provider
 from harness.providers._base import WireAnswer
 from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, GoogleSearch, Unrelated, Weather, dumps
+from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 
 
 def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, Any]:
@@ -455,7 +456,7 @@ def test_from_provider_builds_the_sdk_client_from_keyword_arguments() -> None:
     ("spec", "kwargs", "error", "match"),
     [
         ("gpt-4.1", {}, ValueError, "provider/model"),
-        ("mistral/large", {}, ValueError, "unknown provider 'mistral'"),
+        ("cohere/command", {}, ValueError, "unknown provider 'cohere'"),
         ("google/gemini", {"strict": True}, TypeError, "no strict tool mode"),
         ("anthropic/claude", {"client": object()}, TypeError, "anthropic.Anthropic"),
         ("openai/gpt", {"client": object()}, TypeError, "openai.OpenAI"),

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 
 import harness
 from harness import Usage
-from harness.providers import PREFIXES
 from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, Unrelated, Weather, dumps
+from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 
 TORONTO, DALLAS, SEARCH = CALLS
 BAD_DALLAS = Weather.model_construct(location="Dallas", units="kelvin")

@@ -12,9 +12,10 @@ from pydantic import BaseModel
 
 import harness
 from harness import Usage, WireAnswer, WireCall
-from harness.providers import PREFIXES, get_provider
+from harness.providers import get_provider
 from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
+from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 
 # The event that opens the second call, in each provider's stream as the writers number calls.
 SECOND_CALL_OPENS = {

@@ -20,9 +20,10 @@ from pydantic import BaseModel
 
 import harness
 from harness import Usage, WireAnswer, WireCall
-from harness.providers import PREFIXES, get_provider
+from harness.providers import get_provider
 from harness.testing import MockProvider, UnexpectedRequestError, sdk_client
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, dumps
+from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 
 SDK_CLASSES: dict[str, tuple[type, type]] = {
     "openai": (openai.OpenAI, openai.AsyncOpenAI),
@@ -121,8 +122,8 @@ def test_sdk_client_refuses_a_transport_that_cannot_serve_the_client() -> None:
 
     with pytest.raises(TypeError, match="SyncOnly cannot serve an async client"):
         sdk_client("anthropic", transport=SyncOnly(), async_client=True)
-    with pytest.raises(ValueError, match="unknown provider 'mistral'"):
-        sdk_client("mistral/large")
+    with pytest.raises(ValueError, match="unknown provider 'cohere'"):
+        sdk_client("cohere/command")
 
 
 # --- MockProvider: answers served as the request asks ---------------------------------------------
@@ -170,8 +171,8 @@ def test_the_spec_names_the_model() -> None:
         "test-model",
         "gemini-2.5-flash",
     )
-    with pytest.raises(ValueError, match="unknown provider 'mistral'"):
-        MockProvider("mistral/large")
+    with pytest.raises(ValueError, match="unknown provider 'cohere'"):
+        MockProvider("cohere/command")
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

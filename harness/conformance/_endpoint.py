@@ -20,11 +20,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 
 from harness.providers import PREFIXES, Provider, get_provider
 from harness.providers._base import ReceivedRequest, WireAnswer, sse
+from harness.providers._compatible import PROFILES
 from harness.testing import sdk_client
 
 #: The model each provider's adapter is asked for by default: real names, because a library may behave
@@ -35,11 +37,17 @@ DEFAULT_MODELS: dict[str, str] = {
     "anthropic": "claude-sonnet-4-5",
     "google": "gemini-2.5-flash",
     "vertexai": "gemini-2.5-flash",
+    **{prefix: profile.model for prefix, profile in PROFILES.items()},
 }
 #: A dummy key for libraries that insist on one; nothing checks it.
 API_KEY = "harness-conformance"
 #: The API root each SDK puts before its paths, after the loopback's ``http://127.0.0.1:PORT``.
-_API_ROOTS = {"openai": "/v1", "openai-responses": "/v1"}
+_API_ROOTS = {
+    "openai": "/v1",
+    "openai-responses": "/v1",
+    # The compatible servers' own paths (DeepSeek's /beta, which serves strict and non-strict alike).
+    **{prefix: urlsplit(p.strict_base_url or p.base_url).path for prefix, p in PROFILES.items()},
+}
 
 _models: dict[str, str] = dict(DEFAULT_MODELS)
 

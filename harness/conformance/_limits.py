@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import referencing.exceptions
 
+from harness.providers._compatible import PROFILES
 from harness.values import as_json_schema
 
 GEMINI_SCHEMA = "https://ai.google.dev/api/caching#Schema"
@@ -156,6 +157,12 @@ LIMITS: tuple[Limit, ...] = (
         "too_short too_long",
         "strict tool use takes minItems of 0 or 1 only, and no maxItems",
         ANTHROPIC_STRICT,
+    ),
+    # The OpenAI-compatible servers' strict modes, from their profiles (harness/providers/_compatible.py).
+    *(
+        _limit(f"{profile.prefix}+strict", keywords, errors, reason, (profile.sources["strict"],))
+        for profile in PROFILES.values()
+        for keywords, errors, reason in profile.strict_limits
     ),
 )
 

@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.emulator._app import EmulatorState, create_app
 from harness.emulator._faults import FAULTS
 from harness.emulator._script import Script, ScriptError, load_script, parse_script
 from harness.errors import HarnessError
+from harness.providers._compatible import PROFILES
 
 
 class EmulatorAddressError(HarnessError, OSError):
@@ -57,6 +59,8 @@ def base_url_environment(url: str) -> dict[str, str]:
         "ANTHROPIC_BASE_URL": url,
         "GOOGLE_GEMINI_BASE_URL": url,
         "GOOGLE_VERTEX_BASE_URL": url,
+        # The OpenAI-compatible servers, each under /<prefix> and its own path (GROQ_BASE_URL, ...).
+        **{p.base_url_variable: f"{url}/{p.prefix}{urlsplit(p.base_url).path}" for p in PROFILES.values()},
     }
 
 

@@ -190,6 +190,12 @@ def _failure(provider: Provider, prefix: str, fault: Fault) -> Response | None:
     if fault.name == "overloaded":
         status = 529 if prefix == "anthropic" else 503
         return _error(provider, status, "Overloaded (harness emulator fault).")
+    if fault.name == "tool_use_failed":
+        message = "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details."
+        body = provider.write_error(400, message, kind="tool_use_failed")
+        if body.get("error", {}).get("code") == "tool_use_failed":
+            return JSONResponse(body, status_code=400)
+        return _error(provider, 400, f"fault tool_use_failed: {prefix} does not check the model's calls itself")
     return None
 
 

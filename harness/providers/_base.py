@@ -218,6 +218,14 @@ class Provider(ABC):
     def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
         """Accept a client the user built; reject one of another SDK."""
 
+    def client_kwargs(self, sdk_kwargs: dict[str, Any], *, strict: bool) -> dict[str, Any]:
+        """The SDK keyword arguments `default_client` gets (a provider may add a base URL or key)."""
+        return sdk_kwargs
+
+    def check_client(self, client: Any, *, strict: bool) -> None:
+        """Refuse up front an SDK client that cannot serve these settings; any will do by default."""
+        return None
+
     # --- forward: request --------------------------------------------------------------
     def schema_for(self, tool: Tool, *, strict: bool) -> dict[str, Any]:
         rules = self.rules
@@ -267,6 +275,10 @@ class Provider(ABC):
         """Whether ``exc`` is the SDK's own API error (an HTTP status, a connection failure, an error event):
         those reach the caller as they are. Every other failure to read an answer is a malformed answer."""
         return False
+
+    def typed_api_error(self, exc: Exception) -> Exception:
+        """The harness error an SDK API error means, where the provider gives it a meaning; else ``exc``."""
+        return exc
 
     def unreadable(self, exc: BaseException, what: str) -> MalformedResponseError:
         """The typed error for an answer the SDK (or a reader) could not read; ``exc`` becomes its cause."""

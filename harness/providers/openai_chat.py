@@ -1,4 +1,8 @@
-"""OpenAI Chat Completions: ``POST /chat/completions`` with ``tools`` of type ``function``."""
+"""OpenAI Chat Completions: ``POST /chat/completions`` with ``tools`` of type ``function``.
+
+The same module serves the OpenAI-compatible servers (Groq, OpenRouter, DeepSeek, ...): one `OpenAIChat`
+per `CompatibleProfile` in `harness.providers._compatible`, which holds everything they do differently.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness._toolset import ToolSet
+from harness.errors import ToolUseFailedError
 from harness.providers import _fields, _openai
 from harness.providers._answers import Where, get
 from harness.providers._base import (
@@ -15,6 +20,7 @@ from harness.providers._base import (
     Provider,
     RawCall,
     ReceivedRequest,
+    SDKClient,
     StreamReader,
     ToolOutput,
     Usage,
@@ -22,11 +28,24 @@ from harness.providers._base import (
     call_id,
     halves,
 )
+from harness.providers._compatible import PROFILES, CompatibleProfile
 from harness.providers._openai import OPENAI_STRICT_SCHEMAS, read_usage
 from harness.providers._rejections import TOOL_NAMES, Rejection, RejectionRule
 
+#: What the emulator quotes as the refused output of its ``tool_use_failed`` fault.
+TOOL_USE_FAILED_GENERATION = '<function=harness_emulator_fault{"reason": "failed the server check"}</function>'
+
 
 class OpenAIChat(_openai.OpenAIEndpoint):
+    """OpenAI's Chat Completions API, or with a `CompatibleProfile` a server that speaks it."""
+
+    def __init__(self, profile: CompatibleProfile | None = None) -> None:
+        self.profile = profile
+        if profile is not None:
+            self.name = profile.prefix
+            self.strict_rules = profile.strict_rules  # type: ignore[misc,assignment]
+            self.paths = (profile.emulator_path,)
+
     @property
     def rejection_rules(self) -> tuple[RejectionRule, ...]:
         return (TOOL_NAMES, OPENAI_STRICT_SCHEMAS, CHAT_TOOL_MESSAGES)
@@ -35,6 +54,61 @@ class OpenAIChat(_openai.OpenAIEndpoint):
     incomplete_reasons = frozenset({"length", "content_filter"})
     # /v1 is in the SDK's default base URL; a base URL without it is served too.
     paths = (re.compile(r"(?:/v1)?/chat/completions"),)
+
+    # --- clients (a compatible server's base URL and key come from its own variables) ---------
+    def client_kwargs(self, sdk_kwargs: dict[str, Any], *, strict: bool) -> dict[str, Any]:
+        return sdk_kwargs if self.profile is None else self.profile.client_kwargs(sdk_kwargs, strict=strict)
+
+    def check_client(self, client: Any, *, strict: bool) -> None:
+        if self.profile is not None:
+            self.profile.check_client(client, strict=strict)
+
+    def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
+        if self.profile is not None and sdk_kwargs.get("api_key") is None:
+            # Called without client_kwargs (harness.testing, the plugin): the profile still decides the key.
+            sdk_kwargs = self.profile.client_kwargs(sdk_kwargs, strict=False)
+        return super().default_client(async_client=async_client, **sdk_kwargs)
+
+    # --- sending: a server's own refusal of the model's call is a typed error -------------
+    def send(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        try:
+            return super().send(client, request, stream=stream)
+        except Exception as exc:
+            typed = self.typed_api_error(exc)
+            if typed is exc:
+                raise
+            raise typed from exc
+
+    async def send_async(self, client: Any, request: dict[str, Any], *, stream: bool) -> Any:
+        try:
+            return await super().send_async(client, request, stream=stream)
+        except Exception as exc:
+            typed = self.typed_api_error(exc)
+            if typed is exc:
+                raise
+            raise typed from exc
+
+    def write_error(
+        self, status: int, message: str, *, kind: str | None = None, param: str | None = None
+    ) -> dict[str, Any]:
+        code = self.profile.tool_use_failed_code if self.profile is not None else None
+        if code is None or kind != code:
+            return super().write_error(status, message, kind=kind, param=param)
+        # Groq's body: the model's output the server refused, quoted (the emulator's is a stand-in).
+        error = super().write_error(status, message, param=param)
+        error["error"].update(code=code, failed_generation=TOOL_USE_FAILED_GENERATION)
+        return error
+
+    def typed_api_error(self, exc: Exception) -> Exception:
+        """``exc``, or the harness error it means (Groq's ``tool_use_failed``: `ToolUseFailedError`)."""
+        code = self.profile.tool_use_failed_code if self.profile is not None else None
+        body = getattr(exc, "body", None)
+        if code is not None and self.is_api_error(exc) and isinstance(body, dict) and body.get("code") == code:
+            generation = body.get("failed_generation")
+            return ToolUseFailedError(
+                provider=self.name, failed_generation=generation if isinstance(generation, str) else "", error=body
+            )
+        return exc
 
     # --- request ---------------------------------------------------------------------
     def tool_declarations(self, toolset: ToolSet, *, strict: bool) -> list[dict[str, Any]]:
@@ -80,27 +154,39 @@ class OpenAIChat(_openai.OpenAIEndpoint):
             _calls(message, at),
             at.at("content").text(get(message, "content")),
             where.at(0).at("finish_reason").optional_text(get(choice, "finish_reason")),
-            _usage(get(response, "usage")),
+            _usage(get(response, "usage"), self.name),
             at.at("refusal").text(get(message, "refusal")),
         )
 
     def stream_reader(self) -> StreamReader:
-        return _ChatStreamReader()
+        return _ChatStreamReader(self.name)
 
     # --- conversation ----------------------------------------------------------------
     def tool_result_messages(self, response: Any, outputs: Sequence[ToolOutput]) -> list[Any]:
         # Rebuilt from the fields a request message takes (response-only ones, annotations, are refused),
         # as read_response reads them: what goes back is what was validated.
         answer = self.read_response(response)
+        ids = [c.id for c in answer.calls]
+        rule = self.profile.id_rule if self.profile is not None else None
+        if rule is not None:
+            # Ids go back in the server's own shape (Mistral refuses others), the same in both places.
+            ids = [rule.conform(c.id, i) for i, c in enumerate(answer.calls)]
         calls = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in answer.calls
+            {"id": id_, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for id_, c in zip(ids, answer.calls, strict=True)
         ]
         assistant = {"role": "assistant", "content": answer.text or None, "tool_calls": calls}
+
+        def result_id(call: RawCall) -> str | None:
+            if rule is None:
+                return call.id
+            position = answer.calls.index(call) if call in answer.calls else len(answer.calls)
+            return rule.conform(call.id, position)
+
         results = [
             {
                 "role": "tool",
-                "tool_call_id": output.call.id,
+                "tool_call_id": result_id(output.call),
                 "content": f"Error: {output.content}" if output.is_error else output.content,
             }
             for output in outputs
@@ -143,9 +229,18 @@ class OpenAIChat(_openai.OpenAIEndpoint):
     # --- writing an answer ---------------------------------------------------------
     sse_done = "[DONE]"
 
+    @property
+    def _id_template(self) -> str:
+        rule = self.profile.id_rule if self.profile is not None else None
+        return rule.template if rule is not None else "call_{}"
+
     def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
         tool_calls = [
-            {"id": call_id(c, i, "call_{}"), "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            {
+                "id": call_id(c, i, self._id_template),
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            }
             for i, c in enumerate(answer.calls)
         ]
         message = {
@@ -169,11 +264,23 @@ class OpenAIChat(_openai.OpenAIEndpoint):
         events = [chunk({"role": "assistant", "content": None})]
         if answer.text:
             events += [chunk({"content": piece}) for piece in halves(answer.text)]
+        whole = self.profile is not None and self.profile.whole_calls_in_one_chunk
+        same_index = self.profile is not None and self.profile.same_index_fragments
         for i, call in enumerate(answer.calls):
-            opening = {"index": i, "id": call_id(call, i, "call_{}"), "type": "function"}
-            events.append(chunk({"tool_calls": [{**opening, "function": {"name": call.name, "arguments": ""}}]}))
-            for piece in halves(call.arguments):
-                events.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}))
+            opening = {"index": i, "id": call_id(call, i, self._id_template), "type": "function"}
+            if whole:  # Groq, Mistral: id, name and all the arguments in one fragment
+                events.append(
+                    chunk({"tool_calls": [{**opening, "function": {"name": call.name, "arguments": call.arguments}}]})
+                )
+                continue
+            first = {**opening, "function": {"name": call.name, "arguments": ""}}
+            pieces = [{"index": i, "function": {"arguments": piece}} for piece in halves(call.arguments)]
+            if same_index:  # vLLM: the opening and the first piece, same index, in one chunk
+                events.append(chunk({"tool_calls": [first, pieces[0]]}))
+                events += [chunk({"tool_calls": [piece]}) for piece in pieces[1:]]
+                continue
+            events.append(chunk({"tool_calls": [first]}))
+            events += [chunk({"tool_calls": [piece]}) for piece in pieces]
         events.append(chunk({}, _finish(answer)))
         # What the API sends last when asked for usage (stream_options.include_usage).
         events.append({**head, "choices": [], "usage": _wire_usage(answer)})
@@ -235,8 +342,8 @@ def _wire_usage(answer: WireAnswer) -> dict[str, int]:
     return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens, "total_tokens": usage.total}
 
 
-def _usage(raw: Any) -> Usage | None:
-    return read_usage(raw, Where("openai", "usage"), "prompt_tokens", "completion_tokens")
+def _usage(raw: Any, provider: str = "openai") -> Usage | None:
+    return read_usage(raw, Where(provider, "usage"), "prompt_tokens", "completion_tokens")
 
 
 def _calls(message: Any, where: Where) -> list[RawCall]:
@@ -245,12 +352,16 @@ def _calls(message: Any, where: Where) -> list[RawCall]:
     for i, item in enumerate(where.at("tool_calls").items(get(message, "tool_calls"))):
         at = where.at("tool_calls").at(i).call(i)
         call = at.obj(item)
-        if at.at("type").required_text(get(call, "type")) != "function":
+        # Mistral leaves "type" out of its calls: a call without one is a function call.
+        if at.at("type").optional_text(get(call, "type")) not in (None, "function"):
             continue
         function = at.at("function").obj(get(call, "function"))
         name = at.at("function").at("name").required_text(get(function, "name"))
         at = at.call(i, name)
-        arguments = at.at("function").at("arguments").required_text(get(function, "arguments"))
+        # OpenRouter leaves "arguments" out of a call to a tool that takes none: no arguments is {}.
+        arguments = at.at("function").at("arguments").optional_text(get(function, "arguments"))
+        if arguments is None:
+            arguments = "{}"
         calls.append(RawCall(at.at("id").optional_text(get(call, "id")), name, arguments))
     return calls
 
@@ -262,16 +373,17 @@ class _ChatStreamReader(StreamReader):
     out as soon as its arguments close a JSON object (nothing valid can follow), or at the end.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str = "openai") -> None:
         super().__init__()
+        self._provider = provider
         self._open: dict[int, _OpenCall] = {}
         self._handed_out: dict[int, RawCall] = {}
 
     def feed(self, event: Any) -> list[RawCall]:
         done: list[RawCall] = []
-        event = Where("openai").obj(event)
-        self.usage = _usage(get(event, "usage")) or self.usage
-        where = Where("openai", "choices")
+        event = Where(self._provider).obj(event)
+        self.usage = _usage(get(event, "usage"), self._provider) or self.usage
+        where = Where(self._provider, "choices")
         for i, item in enumerate(where.items(get(event, "choices"))):
             at = where.at(i)
             choice = at.obj(item)
@@ -333,7 +445,8 @@ class _OpenCall:
         self.scanner = _ObjectScanner()
 
     def raw_call(self) -> RawCall:
-        return RawCall(self.id, self.name, "".join(self.scanner.parts))
+        # A call whose fragments carried no arguments at all (OpenRouter, for a tool that takes none) has {}.
+        return RawCall(self.id, self.name, "".join(self.scanner.parts) or "{}")
 
 
 class _ObjectScanner:
@@ -412,3 +525,5 @@ CHAT_TOOL_MESSAGES = RejectionRule(
 
 
 PROVIDER = OpenAIChat()
+#: One adapter per OpenAI-compatible server, by spec prefix.
+COMPATIBLE = {prefix: OpenAIChat(profile) for prefix, profile in PROFILES.items()}

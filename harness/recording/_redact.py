@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from harness.providers._compatible import KEY_VARIABLES as COMPATIBLE_KEY_VARIABLES
+
 REDACTED = "REDACTED"
 
 #: Headers whose values are secrets (compared in lower case).
@@ -42,7 +44,13 @@ SECRET_HEADERS = frozenset(
 )
 
 #: The environment variables the provider SDKs read their keys from.
-KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY")
+KEY_VARIABLES = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+    *COMPATIBLE_KEY_VARIABLES,  # GROQ_API_KEY, OPENROUTER_API_KEY, ... (harness/providers/_compatible.py)
+)
 
 #: Shorter values are not treated as secrets: replacing ``abc`` everywhere would mangle every body
 #: (``"role": "assistant"`` holds plenty of short strings), and nothing that short is a real key.

@@ -34,6 +34,13 @@ class Finding:
 _TOKEN_END = r"(?![A-Za-z0-9_\-])"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("anthropic-key", re.compile(r"(?<![A-Za-z0-9_\-])(sk-ant-[A-Za-z0-9_\-]{20,})")),
+    # The OpenAI-compatible servers' shapes: OpenRouter ``sk-or-v1-`` + hex, Groq ``gsk_``, xAI ``xai-``,
+    # Together ``tgp_v1_``. DeepSeek's ``sk-`` + hex reads as an OpenAI key; Mistral's keys have no prefix
+    # (redacted from the environment, not found by shape).
+    ("openrouter-key", re.compile(r"(?<![A-Za-z0-9_\-])(sk-or-v1-[0-9a-f]{32,})" + _TOKEN_END)),
+    ("groq-key", re.compile(r"(?<![A-Za-z0-9_\-])(gsk_[A-Za-z0-9]{40,})" + _TOKEN_END)),
+    ("xai-key", re.compile(r"(?<![A-Za-z0-9_\-])(xai-[A-Za-z0-9]{40,})" + _TOKEN_END)),
+    ("together-key", re.compile(r"(?<![A-Za-z0-9_\-])(tgp_v1_[A-Za-z0-9_\-]{30,})" + _TOKEN_END)),
     # Legacy ``sk-<48>``, project ``sk-proj-``, service account ``sk-svcacct-`` and admin keys alike.
     ("openai-key", re.compile(r"(?<![A-Za-z0-9_\-])(sk-(?!ant-)[A-Za-z0-9_\-]{20,})")),
     ("google-api-key", re.compile(r"(?<![A-Za-z0-9_\-])(AIza[0-9A-Za-z_\-]{35})" + _TOKEN_END)),
@@ -115,7 +122,7 @@ def _looks_fake(token: str) -> bool:
     if words & _FAKE_WORDS:
         return True
     # The prefix (``sk-proj-``, ``AIza``...) is the same in every key: judge the randomness of the rest.
-    body = re.sub(r"^(sk-(ant-|proj-|svcacct-|admin-)?|AIza|ya29\.)", "", token)
+    body = re.sub(r"^(sk-(ant-|proj-|svcacct-|admin-|or-v1-)?|AIza|ya29\.|gsk_|xai-|tgp_v1_)", "", token)
     return len(set(body)) < _MIN_DISTINCT_CHARACTERS
 
 

@@ -12,6 +12,7 @@ import pytest
 from vcr import VCR
 from vcr.persisters.filesystem import CassetteNotFoundError
 
+from harness.providers._compatible import PROFILES
 from harness.recording import configure
 from harness.recording._cassette import HarnessCassette, RecordingSettings
 from harness.recording._errors import UnplayedInteractionsError
@@ -26,6 +27,7 @@ _REPLAY_VARIABLES = {
     "openai-responses": ("OPENAI_API_KEY",),
     "anthropic": ("ANTHROPIC_API_KEY",),
     "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    **{prefix: (p.key_variable,) for prefix, p in PROFILES.items() if p.key_variable and p.key_required},
 }
 _VERTEX_DEFAULTS = {"GOOGLE_CLOUD_PROJECT": "harness-replay-project", "GOOGLE_CLOUD_LOCATION": "us-central1"}
 
@@ -133,7 +135,7 @@ class HarnessTest:
             kwargs.setdefault("credentials", Credentials("harness-replay-token"))  # type: ignore[no-untyped-call]
             for name, default in _VERTEX_DEFAULTS.items():
                 kwargs.setdefault(name.removeprefix("GOOGLE_CLOUD_").lower(), os.environ.get(name) or default)
-        if self.replaying and prefix in ("openai", "openai-responses", "anthropic"):
+        if self.replaying and prefix in ("openai", "openai-responses", "anthropic", *PROFILES):
             kwargs.setdefault("max_retries", 0)  # a miss is reported at once, not after back-off
         return harness.from_provider(spec, async_client=async_client, **kwargs)
 

@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field
 
 import harness
 from harness.emulator import RunningEmulator, parse_script, serve
-from harness.providers import PREFIXES, get_provider
+from harness.providers import get_provider
 from harness.testing import sdk_client
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, GoogleSearch, Weather, dumps
+from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 from tests.providers.test_read_request import RECORDING_FILES, _recording_id
 
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")

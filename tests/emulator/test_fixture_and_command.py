@@ -185,13 +185,15 @@ def test_port_0_prints_the_port_it_bound() -> None:
             url = banner.split(" on ")[1].split(";")[0]
             port = int(url.rsplit(":", 1)[1])
             assert port != 0 and url == f"http://127.0.0.1:{port}"
-            assert exports.split() == [
+            assert exports.split()[:5] == [
                 "export",
                 f"OPENAI_BASE_URL={url}/v1",
                 f"ANTHROPIC_BASE_URL={url}",
                 f"GOOGLE_GEMINI_BASE_URL={url}",
                 f"GOOGLE_VERTEX_BASE_URL={url}",
             ]
+            # Then the OpenAI-compatible servers, each under its prefix (tests/emulator/test_compatible_emulator.py).
+            assert f"GROQ_BASE_URL={url}/groq/openai/v1" in exports.split()[5:]
             answer = httpx2.post(f"{url}/v1/messages", json={"model": "m", "max_tokens": 5, "messages": []})
             assert answer.status_code == 401  # the emulator itself, on the port it printed: no key, refused
         finally:

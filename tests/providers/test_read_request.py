@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.providers import PREFIXES, get_provider
+import harness.providers
+from harness.providers import get_provider
 from harness.providers._base import DeclaredTool, ReceivedRequest
 from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, USER
+from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 from tests.providers.test_real_recordings import RECORDINGS, declared_tools
 
 # ../shared beside the clone, as CI lays it out; absent elsewhere, which leaves the bundled copies.
@@ -836,7 +838,7 @@ def test_missing_key_errors(prefix: str, status: int, exception: str) -> None:
 def test_sdk_paths_are_served_by_their_provider_alone(prefix: str) -> None:
     for stream in (False, True):
         _, path = sent(prefix, MESSAGES, stream=stream)
-        assert [p for p in PREFIXES if get_provider(p).serves(path)] == [prefix], path
+        assert [p for p in harness.providers.PREFIXES if get_provider(p).serves(path)] == [prefix], path
 
 
 @pytest.mark.parametrize(
@@ -857,7 +859,7 @@ def test_sdk_paths_are_served_by_their_provider_alone(prefix: str) -> None:
     ],
 )
 def test_paths(path: str, prefix: str | None) -> None:
-    assert [p for p in PREFIXES if get_provider(p).serves(path)] == ([prefix] if prefix else [])
+    assert [p for p in harness.providers.PREFIXES if get_provider(p).serves(path)] == ([prefix] if prefix else [])
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -26,6 +26,7 @@ import harness
 from harness._toolset import tool_name, toolset_for
 from harness.providers import get_provider
 from harness.testing import MockProvider
+from tests._seed import FIRST_PARTY_PREFIXES
 from tests.providers._dialects import DIALECTS, declared_description, declared_schema, declared_strict, subschemas
 
 JSON = dict[str, Any]
@@ -241,7 +242,7 @@ def iterable_of(model: type[BaseModel]) -> Any:
     return Iterable[model]  # type: ignore[valid-type]
 
 
-VARIANTS = tuple((prefix, False) for prefix in harness.providers.PREFIXES) + STRICT_VARIANTS
+VARIANTS = tuple((prefix, False) for prefix in FIRST_PARTY_PREFIXES) + STRICT_VARIANTS
 OPENAI_STRICT = ("openai-strict", "openai-responses-strict")
 GOOGLE = ("google", "vertexai")
 

@@ -1,0 +1,74 @@
+"""The emulator serves each OpenAI-compatible server under ``/<prefix>`` and its own path, over a socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import pytest
+
+import harness
+from harness.emulator import RunningEmulator, base_url_environment, serve
+from harness.providers import COMPATIBLE_PREFIXES
+from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL
+
+pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    with serve(seed=3) as running:
+        yield running
+
+
+@pytest.mark.parametrize("prefix", COMPATIBLE_PREFIXES)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_each_server_from_the_emulators_environment(
+    prefix: str, stream: bool, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    profile = harness.providers.get_provider(prefix).profile  # type: ignore[attr-defined]
+    if profile.key_variable:
+        monkeypatch.setenv(profile.key_variable, "emulator-fixture")
+    client = harness.from_provider(f"{prefix}/org/emulated-model", max_retries=0)
+    values = list(client.create(messages=MESSAGES, response_model=RESPONSE_MODEL, stream=stream))
+    assert values and all(type(v) in {type(c) for c in CALLS} for v in values)
+    (request,) = [r for r in list(emulator.state.requests)[-1:]]
+    assert request["prefix"] == prefix
+    assert request["body"]["model"] == "org/emulated-model"
+
+
+def test_the_environment_points_each_server_at_its_own_path() -> None:
+    environment = base_url_environment("http://127.0.0.1:1")
+    assert environment["GROQ_BASE_URL"] == "http://127.0.0.1:1/groq/openai/v1"
+    assert environment["OPENROUTER_BASE_URL"] == "http://127.0.0.1:1/openrouter/api/v1"
+    assert environment["DEEPSEEK_BASE_URL"] == "http://127.0.0.1:1/deepseek"
+    assert environment["OPENAI_BASE_URL"] == "http://127.0.0.1:1/v1"
+
+
+def test_deepseek_strict_under_beta(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "emulator-fixture")
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", f"{emulator.url}/deepseek/beta")
+    client = harness.from_provider("deepseek/deepseek-chat", strict=True, max_retries=0)
+    assert client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+
+
+def _fault(prefix: str, emulator: RunningEmulator, fault: str) -> Any:
+    path = harness.providers.get_provider(prefix).profile.base_url  # type: ignore[attr-defined]
+    sdk = harness.testing.sdk_client(
+        prefix, transport=httpx2.HTTPTransport(), base_url=f"{emulator.url}/{prefix}{httpx2.URL(path).path}"
+    )
+    client = harness.from_provider(f"{prefix}/m", client=sdk.with_options(default_headers={"x-harness-fault": fault}))
+    return client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
+
+
+def test_the_tool_use_failed_fault_is_groqs_typed_error(emulator: RunningEmulator) -> None:
+    with pytest.raises(harness.ToolUseFailedError, match="harness_emulator_fault") as raised:
+        _fault("groq", emulator, "tool_use_failed")
+    assert raised.value.failed_generation.startswith("<function=")
+    import openai
+
+    with pytest.raises(openai.BadRequestError, match="does not check the model's calls itself"):
+        _fault("mistral", emulator, "tool_use_failed")
