@@ -3,8 +3,11 @@
 A request is matched on its method, its path with its query, and its body as canonical JSON (keys
 sorted, no spacing). Headers are not matched (SDK versions, ``x-stainless-*`` and user agents change
 with every upgrade), nor is the host: a cassette recorded through a base-URL override, a proxy or the
-emulator replays against the default endpoint. Vertex AI's project and location are not matched
-either, so a cassette recorded in one project replays in another.
+emulator replays against the default endpoint. Nor is what a base URL puts before an API's route
+(``/chat/completions``, ``/responses``, ``/messages``): a version, Groq's ``/openai/v1``, OpenRouter's
+``/api/v1``, the emulator's ``/<prefix>``, so a cassette recorded against a local vLLM or the emulator
+replays against the server's own URL. Vertex AI's project and location are not matched either, so a
+cassette recorded in one project replays in another.
 
 Lookups go through `RequestIndex`, a dict from key to the recorded positions in order, so the
 cost of a lookup does not grow with the cassette.
@@ -25,13 +28,15 @@ from harness.recording._redact import REDACTED, redact_uri
 _SECRET_QUERY = frozenset({"key"})
 # Vertex AI's project form and its API-key (express) form name the same model.
 _VERTEX_SCOPE = re.compile(r"/projects/[^/]+/locations/[^/]+(?=/publishers/)")
+# The routes of the OpenAI and Anthropic wires: what comes before one is the base URL's own path.
+_BASE_PATH = re.compile(r"^.*?(?=/(?:chat/completions|responses|messages)(?:/|$))")
 
 
 def canonical_path(uri: str, secrets: Sequence[str] = ()) -> str:
     """The path and sorted query of ``uri``, without the host, keys or Vertex AI project and location."""
     parts = urlsplit(redact_uri(uri, secrets))
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SECRET_QUERY)
-    path = _VERTEX_SCOPE.sub("", parts.path)
+    path = _BASE_PATH.sub("", _VERTEX_SCOPE.sub("", parts.path), count=1)
     return f"{path}?{urlencode(query)}" if query else path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -12,6 +13,8 @@ import harness
 from harness.emulator import RunningEmulator, base_url_environment, serve
 from harness.providers import COMPATIBLE_PREFIXES
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL
+
+pytest_plugins = ("pytester",)
 
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 
@@ -72,3 +75,64 @@ def test_the_tool_use_failed_fault_is_groqs_typed_error(emulator: RunningEmulato
 
     with pytest.raises(openai.BadRequestError, match="does not check the model's calls itself"):
         _fault("mistral", emulator, "tool_use_failed")
+
+
+def test_a_downstream_suite_records_groq_and_ollama_and_replays_them_offline_without_keys(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18's check: record groq/ and ollama/ tests through the plugin against a stand-in (the emulator,
+    by the switch), then replay with the stand-in gone, no keys and the network blocked."""
+    for name in ("GROQ_API_KEY", "GROQ_BASE_URL", "OLLAMA_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makefile(".yaml", seed=SCRIPT)
+    pytester.makeconftest(SCRIPTED)
+    pytester.makepyfile(test_weather=DOWNSTREAM)
+    pytester.runpytest_subprocess("--record-mode=once", "--harness-emulator").assert_outcomes(passed=2)
+    cassettes = sorted(Path(pytester.path, "cassettes").rglob("*.yaml"))
+    assert [c.name for c in cassettes] == [
+        "test_weather[groq-llama-3.3-70b-versatile].yaml",
+        "test_weather[ollama-llama3.2].yaml",
+    ]
+    texts = [cassette.read_text() for cassette in cassettes]
+    assert "/groq/openai/v1/chat/completions" in texts[0] or "/openai/v1/chat/completions" in texts[0]
+    for text in texts:
+        assert "gsk_" not in text and "harness-emulator-key" not in text.lower()
+        assert "authorization" not in text.lower() or "REDACTED" in text
+    pytester.runpytest_subprocess("--block-network").assert_outcomes(passed=2)
+
+
+SCRIPT = """
+- match: weather in toronto
+  calls:
+    - Weather: {location: Toronto, units: metric}
+"""
+
+SCRIPTED = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def harness_emulator_script():
+    return "seed.yaml"
+"""
+
+DOWNSTREAM = """
+from collections.abc import Iterable
+
+import pytest
+from pydantic import BaseModel
+
+
+class Weather(BaseModel):
+    location: str
+    units: str
+
+
+@pytest.mark.providers("groq/llama-3.3-70b-versatile", "ollama/llama3.2")
+def test_weather(parallel_client):
+    calls = parallel_client.create(
+        messages=[{"role": "user", "content": "The weather in Toronto?"}],
+        response_model=Iterable[Weather],
+    )
+    assert calls == [Weather(location="Toronto", units="metric")]
+"""

@@ -198,3 +198,28 @@ def test_the_sdk_replays_plain_and_streamed_answers(tmp_path: Path) -> None:
 )
 def test_compressed_bodies_are_stored_decoded(encoding: str, encode: Any) -> None:
     assert decode_body(encode(b'{"a": 1}'), encoding) == b'{"a": 1}'
+
+
+@pytest.mark.parametrize(
+    ("recorded", "replayed"),
+    [
+        ("http://127.0.0.1:8765/groq/openai/v1/chat/completions", "https://api.groq.com/openai/v1/chat/completions"),
+        ("http://localhost:8000/v1/chat/completions", "https://vllm.internal/serving/v1/chat/completions"),
+        ("http://127.0.0.1:8765/openrouter/api/v1/chat/completions", "https://openrouter.ai/api/v1/chat/completions"),
+        ("http://127.0.0.1:8765/v1/messages", "https://api.anthropic.com/v1/messages"),
+        ("http://127.0.0.1:8765/v1/responses", "https://api.openai.com/v1/responses"),
+    ],
+)
+def test_what_a_base_url_puts_before_the_route_is_not_matched(recorded: str, replayed: str) -> None:
+    from harness.recording._matching import canonical_path
+
+    assert canonical_path(recorded) == canonical_path(replayed)
+
+
+def test_the_route_itself_and_geminis_model_path_are_matched() -> None:
+    from harness.recording._matching import canonical_path
+
+    assert canonical_path("https://h/v1/chat/completions") != canonical_path("https://h/v1/responses")
+    assert canonical_path("https://h/v1/messages/count_tokens") == "/messages/count_tokens"
+    gemini = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+    assert canonical_path(gemini) == "/v1beta/models/gemini-2.5-flash:generateContent"
