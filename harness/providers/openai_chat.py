@@ -48,7 +48,10 @@ class OpenAIChat(_openai.OpenAIEndpoint):
 
     @property
     def rejection_rules(self) -> tuple[RejectionRule, ...]:
-        return (TOOL_NAMES, OPENAI_STRICT_SCHEMAS, CHAT_TOOL_MESSAGES)
+        rules: tuple[RejectionRule, ...] = (TOOL_NAMES, OPENAI_STRICT_SCHEMAS, CHAT_TOOL_MESSAGES)
+        if self.profile is not None and self.profile.id_rule is not None:
+            rules += (TOOL_CALL_IDS,)  # a server with an id rule (Mistral) refuses other ids in a continuation
+        return rules
 
     name = "openai"
     incomplete_reasons = frozenset({"length", "content_filter"})
@@ -521,6 +524,33 @@ CHAT_TOOL_MESSAGES = RejectionRule(
     "openai tool messages answer every call",
     "recorded API error: 'An assistant message with 'tool_calls' must be followed by tool messages ...'",
     _chat_tool_messages,
+)
+
+
+def _tool_call_ids(provider: Provider, body: dict[str, Any], received: ReceivedRequest) -> Rejection | None:
+    rule = getattr(getattr(provider, "profile", None), "id_rule", None)
+    if rule is None:
+        return None
+    for i, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict):
+            continue
+        ids = [c.get("id") for c in message.get("tool_calls") or () if isinstance(c, dict)]
+        ids += [message["tool_call_id"]] if message.get("role") == "tool" and "tool_call_id" in message else []
+        for given in ids:
+            if not (isinstance(given, str) and rule.pattern.fullmatch(given)):
+                return Rejection(
+                    400,
+                    f"Tool call id was {given} but must be a-z, A-Z, 0-9, with a length of {rule.length}.",
+                    param=f"messages.[{i}]",
+                )
+    return None
+
+
+TOOL_CALL_IDS = RejectionRule(
+    "tool-call ids follow the server's rule (Mistral: 9 alphanumerics)",
+    "reported API error: 'Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9.' "
+    "(https://docs.mistral.ai/capabilities/function_calling/)",
+    _tool_call_ids,
 )
 
 

@@ -136,3 +136,36 @@ def test_weather(parallel_client):
     )
     assert calls == [Weather(location="Toronto", units="metric")]
 """
+
+
+def _continuation(call_id: str) -> dict[str, Any]:
+    return {
+        "model": "mistral-large-latest",
+        "messages": [
+            {"role": "user", "content": "weather?"},
+            {
+                "role": "assistant",
+                "tool_calls": [{"id": call_id, "type": "function", "function": {"name": "Weather", "arguments": "{}"}}],
+            },
+            {"role": "tool", "tool_call_id": call_id, "content": "sunny"},
+        ],
+    }
+
+
+def test_mistral_refuses_a_continuation_whose_ids_break_its_rule(emulator: RunningEmulator) -> None:
+    url = f"{emulator.url}/mistral/v1/chat/completions"
+    headers = {"authorization": "Bearer test"}
+    refused = httpx2.post(url, json=_continuation("call_abc123"), headers=headers)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        "Tool call id was call_abc123 but must be a-z, A-Z, 0-9, with a length of 9."
+    )
+    assert refused.headers["x-harness-emulator"].startswith("rejected by rule: tool-call ids follow the server's rule")
+    assert httpx2.post(url, json=_continuation("aB3dE5gH9"), headers=headers).status_code == 200
+    # OpenAI's own path takes any id.
+    assert (
+        httpx2.post(
+            f"{emulator.url}/v1/chat/completions", json=_continuation("call_abc123"), headers=headers
+        ).status_code
+        == 200
+    )
