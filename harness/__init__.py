@@ -10,12 +10,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import (
+    ContentFilterError,
     HarnessError,
     IncompleteResponseError,
     MalformedResponseError,
     ModelsError,
     NoToolCallsError,
     ProviderError,
+    ProviderSetupError,
     ToolArgumentsError,
     ToolCallError,
     ToolCallsFailedError,
@@ -79,6 +81,8 @@ __all__ = [
     "AsyncToolCallStream",
     "HarnessError",
     "IncompleteResponseError",
+    "ContentFilterError",
+    "ProviderSetupError",
     "MalformedResponseError",
     "Mode",
     "NoToolCallsError",

@@ -12,6 +12,8 @@ _MODULES = {
     "anthropic": ("harness.providers.anthropic", "PROVIDER"),
     "google": ("harness.providers.google", "GEMINI"),
     "vertexai": ("harness.providers.google", "VERTEX"),
+    "azure": ("harness.providers.azure", "CHAT"),
+    "azure-responses": ("harness.providers.azure", "RESPONSES"),
 }
 
 PREFIXES = tuple(_MODULES)
