@@ -14,6 +14,7 @@ _MODULES = {
     "vertexai": ("harness.providers.google", "VERTEX"),
     "azure": ("harness.providers.azure", "CHAT"),
     "azure-responses": ("harness.providers.azure", "RESPONSES"),
+    "anthropic-vertex": ("harness.providers.anthropic_vertex", "PROVIDER"),
 }
 
 PREFIXES = tuple(_MODULES)
