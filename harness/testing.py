@@ -44,6 +44,9 @@ __all__ = ["MockProvider", "UnexpectedRequestError", "sdk_client"]
 #: Vertex AI needs a project and a location; these never leave the process.
 VERTEX_PROJECT = "harness-test-project"
 VERTEX_LOCATION = "us-central1"
+#: Azure OpenAI's resource and API version for `sdk_client`; never reached.
+AZURE_ENDPOINT = "https://harness-test.openai.azure.com"
+AZURE_API_VERSION = "2024-10-21"
 DEFAULT_MODEL = "test-model"
 
 
@@ -100,6 +103,8 @@ def sdk_client(
     """The official SDK client for ``prefix`` (or a spec such as ``"openai/gpt-4.1"``), on ``transport``.
 
     ``openai`` and ``openai-responses`` give ``openai.OpenAI`` (``AsyncOpenAI`` with ``is_async``),
+    ``azure`` and ``azure-responses`` give ``openai.AzureOpenAI`` (``AsyncAzureOpenAI``) on the dated API,
+    ``anthropic-vertex`` ``anthropic.AnthropicVertex`` (``AsyncAnthropicVertex``) with a fixed token,
     ``anthropic`` gives ``anthropic.Anthropic`` (``AsyncAnthropic``), ``google`` and ``vertexai`` a
     ``genai.Client`` (it serves both; ``is_async`` only checks the transport can serve async requests).
     The key is a dummy; Vertex AI gets a fixed project, location and access token (``api_key``), so no
@@ -131,6 +136,27 @@ def sdk_client(
         return anthropic.Anthropic(
             api_key=api_key, base_url=base_url, http_client=_sync_http(prefix, transport), max_retries=0
         )
+    if prefix == "anthropic-vertex":
+        import anthropic
+
+        # A fixed access token (``api_key``): no Google credential is looked up, no token is requested.
+        vertex = {
+            "region": VERTEX_LOCATION,
+            "project_id": VERTEX_PROJECT,
+            "access_token": api_key,
+            "base_url": base_url,
+        }
+        if is_async:
+            return anthropic.AsyncAnthropicVertex(**vertex, http_client=_async_http(prefix, transport), max_retries=0)
+        return anthropic.AnthropicVertex(**vertex, http_client=_sync_http(prefix, transport), max_retries=0)
+    if prefix in ("azure", "azure-responses"):
+        import openai
+
+        # The dated API: the deployment in the path, ``api-version`` in the query, the key in ``api-key``.
+        azure = {"azure_endpoint": base_url or AZURE_ENDPOINT, "api_key": api_key, "api_version": AZURE_API_VERSION}
+        if is_async:
+            return openai.AsyncAzureOpenAI(**azure, http_client=_async_http(prefix, transport), max_retries=0)
+        return openai.AzureOpenAI(**azure, http_client=_sync_http(prefix, transport), max_retries=0)
     if prefix in ("openai", "openai-responses"):
         import openai
 

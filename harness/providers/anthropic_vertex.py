@@ -47,6 +47,10 @@ class AnthropicVertex(Anthropic):
     rules = dataclasses.replace(Anthropic.rules, provider="anthropic-vertex")
     strict_rules = dataclasses.replace(Anthropic.strict_rules, provider="anthropic-vertex (strict)")
 
+    @property
+    def wire(self) -> str:
+        return "anthropic"
+
     def default_client(self, *, async_client: bool, **sdk_kwargs: Any) -> SDKClient:
         import anthropic
 

@@ -134,6 +134,11 @@ class AzureChat(_Azure, OpenAIChat):
 
     name = "azure"
     paths = ROUTES["azure"].patterns()
+
+    @property
+    def wire(self) -> str:
+        return "openai"
+
     rules = dataclasses.replace(_openai.RULES, provider="azure")
     strict_rules = dataclasses.replace(_openai.STRICT_RULES, provider="azure (strict)")
 
@@ -177,6 +182,11 @@ class AzureResponses(_Azure, OpenAIResponses):
 
     name = "azure-responses"
     paths = ROUTES["azure-responses"].patterns()
+
+    @property
+    def wire(self) -> str:
+        return "openai-responses"
+
     rules = dataclasses.replace(_openai.RULES, provider="azure-responses")
     strict_rules = dataclasses.replace(_openai.STRICT_RULES, provider="azure-responses (strict)")
 

@@ -241,7 +241,9 @@ def iterable_of(model: type[BaseModel]) -> Any:
     return Iterable[model]  # type: ignore[valid-type]
 
 
-VARIANTS = tuple((prefix, False) for prefix in harness.providers.PREFIXES) + STRICT_VARIANTS
+# The APIs with a wire of their own: azure/ and anthropic-vertex/ declare tools as openai/ and anthropic/ do.
+WIRES = tuple(p for p in harness.providers.PREFIXES if harness.providers.get_provider(p).wire == p)
+VARIANTS = tuple((prefix, False) for prefix in WIRES) + STRICT_VARIANTS
 OPENAI_STRICT = ("openai-strict", "openai-responses-strict")
 GOOGLE = ("google", "vertexai")
 
