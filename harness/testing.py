@@ -153,7 +153,11 @@ def sdk_client(
         import openai
 
         # The dated API: the deployment in the path, ``api-version`` in the query, the key in ``api-key``.
-        azure = {"azure_endpoint": base_url or AZURE_ENDPOINT, "api_key": api_key, "api_version": AZURE_API_VERSION}
+        azure: dict[str, Any] = {
+            "azure_endpoint": base_url or AZURE_ENDPOINT,
+            "api_key": api_key,
+            "api_version": AZURE_API_VERSION,
+        }
         if is_async:
             return openai.AsyncAzureOpenAI(**azure, http_client=_async_http(prefix, transport), max_retries=0)
         return openai.AzureOpenAI(**azure, http_client=_sync_http(prefix, transport), max_retries=0)
