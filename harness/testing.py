@@ -140,7 +140,7 @@ def sdk_client(
         import anthropic
 
         # A fixed access token (``api_key``): no Google credential is looked up, no token is requested.
-        vertex = {
+        vertex: dict[str, Any] = {
             "region": VERTEX_LOCATION,
             "project_id": VERTEX_PROJECT,
             "access_token": api_key,
