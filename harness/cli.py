@@ -371,7 +371,11 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         ),
         lazy_epilog=_conformance_epilog,
     )
-    parser.add_argument("--providers", type=_names, help="comma-separated: openai,openai+strict,anthropic,... (all)")
+    parser.add_argument(
+        "--providers",
+        type=_names,
+        help="comma-separated: openai,openai+strict,azure,... or all (default: the eight of the five APIs)",
+    )
     rows = parser.add_mutually_exclusive_group()
     rows.add_argument("--features", type=_names, help="comma-separated feature names (all)")
     rows.add_argument(
@@ -425,11 +429,12 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _conformance_epilog() -> str:
-    from harness.conformance import PROVIDERS
+    from harness.conformance import ALL_PROVIDERS, PROVIDERS
     from harness.strategies import FEATURES
 
+    more = [label for label in ALL_PROVIDERS if label not in PROVIDERS]
     return (
-        f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
+        f"Providers (--providers, default {', '.join(PROVIDERS)}; also {', '.join(more)}; or all). "
         f"Features (--features, default all): {', '.join(FEATURES)}."
     )
 
@@ -485,7 +490,7 @@ def _conformance(arguments: argparse.Namespace) -> int:
     import os
     import shutil
 
-    from harness.conformance import PROVIDERS, Report, run
+    from harness.conformance import ALL_PROVIDERS, PROVIDERS, Report, run
     from harness.conformance._adapters import load_adapter
     from harness.conformance._report import render_failures, render_terminal, write_report
     from harness.conformance._results import FAILURES, merge_environments
@@ -494,6 +499,8 @@ def _conformance(arguments: argparse.Namespace) -> int:
 
     jobs = arguments.jobs or os.cpu_count() or 1
     providers, features = arguments.providers or PROVIDERS, arguments.features or FEATURES
+    if providers == ["all"]:
+        providers = list(ALL_PROVIDERS)
     rows = None
     try:  # every usage error before any cell runs; an error after that is the run's own
         models = _models(arguments.model)

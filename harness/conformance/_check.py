@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.conformance._results import FAILURES, Report
 from harness.conformance._rows import Row, model_rows, unique
-from harness.conformance._run import PROVIDERS, run
+from harness.conformance._run import ALL_PROVIDERS, run
 from harness.errors import ModelsError
 
 #: The five plain specs (no strict mode): what `check_models` checks when not told.
@@ -127,5 +127,5 @@ def _check_providers(providers: Sequence[str]) -> None:
     if isinstance(providers, str):
         raise ModelsError(f"providers is a list of names, not the string {providers!r}")
     for provider in providers:
-        if provider not in PROVIDERS:
-            raise ModelsError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")
+        if provider not in ALL_PROVIDERS:
+            raise ModelsError(f"unknown provider {provider!r}; expected some of {', '.join(ALL_PROVIDERS)}")

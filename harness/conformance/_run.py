@@ -22,14 +22,21 @@ from harness.conformance._endpoint import check_model_names, current_models, use
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
 from harness.conformance._rows import Row, fixed_unions
-from harness.providers import PREFIXES
+from harness.providers import PREFIXES, get_provider
 
-#: Every provider the report knows: each API, and each strict mode as a provider of its own.
-PROVIDERS: tuple[str, ...] = tuple(
+#: Every provider the report knows: each API, and each strict mode as a provider of its own. ``--providers all``.
+ALL_PROVIDERS: tuple[str, ...] = tuple(
     label
     for prefix in PREFIXES
     for label in (prefix, f"{prefix}+strict")
     if label == prefix or prefix in STRICT_PREFIXES
+)
+#: The default report's columns: the APIs with a wire of their own (and their strict modes), so its time
+#: stays comparable; the APIs routed elsewhere (``azure``, ``anthropic-vertex``) only when asked for.
+PROVIDERS: tuple[str, ...] = tuple(
+    label
+    for label in ALL_PROVIDERS
+    if get_provider(label.removesuffix("+strict")).wire == label.removesuffix("+strict")
 )
 
 
@@ -61,7 +68,7 @@ def run(
     function = harness_adapter if adapter is None else load_adapter(adapter) if isinstance(adapter, str) else adapter
     named = getattr(function, "name", None)  # an adapter may name itself ("instructor")
     label = named if isinstance(named, str) and named else reference or adapter_name(function)
-    providers = list(PROVIDERS if providers is None else providers)
+    providers = list(PROVIDERS if providers is None else ALL_PROVIDERS if list(providers) == ["all"] else providers)
     if rows is not None and features is not None:
         raise ValueError("rows and features exclude each other: a report is on drawn features or on given models")
     features = list(FEATURES if features is None else features) if rows is None else [row.feature for row in rows]
@@ -175,8 +182,8 @@ def check_arguments(
 
     check_model_names(models or {})
     for provider in providers:
-        if provider not in PROVIDERS:
-            raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(PROVIDERS)}")
+        if provider not in ALL_PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; expected some of {', '.join(ALL_PROVIDERS)} (or all)")
     for feature in features:
         if feature not in FEATURES:
             raise ValueError(f"unknown feature {feature!r}; expected some of {', '.join(FEATURES)}")
@@ -229,4 +236,4 @@ def _run_cell(
     return CellRun(function, cell).run(examples, seed)
 
 
-__all__ = ["PROVIDERS", "run"]
+__all__ = ["ALL_PROVIDERS", "PROVIDERS", "run"]
