@@ -3,8 +3,9 @@
 A request is matched on its method, its path with its query, and its body as canonical JSON (keys
 sorted, no spacing). Headers are not matched (SDK versions, ``x-stainless-*`` and user agents change
 with every upgrade), nor is the host: a cassette recorded through a base-URL override, a proxy or the
-emulator replays against the default endpoint. Vertex AI's project and location are not matched
-either, so a cassette recorded in one project replays in another.
+emulator replays against the default endpoint (or another Azure resource). Vertex AI's project and
+location (Gemini and Claude alike) are not matched either, so a cassette recorded in one project or
+region replays in another; nor are Azure OpenAI's ``api-version`` and the deployment in its path.
 
 Lookups go through `RequestIndex`, a dict from key to the recorded positions in order, so the
 cost of a lookup does not grow with the cassette.
@@ -21,17 +22,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harness.recording._redact import REDACTED, redact_uri
 
-#: Query parameters that carry a key: never part of what is matched.
-_SECRET_QUERY = frozenset({"key"})
+#: Query parameters never part of what is matched: a key, and Azure OpenAI's ``api-version``.
+_SECRET_QUERY = frozenset({"key", "api-version"})
 # Vertex AI's project form and its API-key (express) form name the same model.
 _VERTEX_SCOPE = re.compile(r"/projects/[^/]+/locations/[^/]+(?=/publishers/)")
+# Azure OpenAI's dated API names the deployment in the path (the body names it too, as the model).
+_AZURE_DEPLOYMENT = re.compile(r"(?<=/openai/deployments/)[^/]+")
 
 
 def canonical_path(uri: str, secrets: Sequence[str] = ()) -> str:
     """The path and sorted query of ``uri``, without the host, keys or Vertex AI project and location."""
     parts = urlsplit(redact_uri(uri, secrets))
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SECRET_QUERY)
-    path = _VERTEX_SCOPE.sub("", parts.path)
+    path = _AZURE_DEPLOYMENT.sub("*", _VERTEX_SCOPE.sub("", parts.path))
     return f"{path}?{urlencode(query)}" if query else path
 
 

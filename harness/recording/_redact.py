@@ -42,7 +42,7 @@ SECRET_HEADERS = frozenset(
 )
 
 #: The environment variables the provider SDKs read their keys from.
-KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY")
+KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY")
 
 #: Shorter values are not treated as secrets: replacing ``abc`` everywhere would mangle every body
 #: (``"role": "assistant"`` holds plenty of short strings), and nothing that short is a real key.
