@@ -26,6 +26,17 @@ import pytest
 DOCS = Path(__file__).parent
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)(?P<lang>[^\s`~]*)[ \t]*(?P<info>.*)$")
 FAKE_ENVIRONMENT = {"OPENAI_API_KEY": "test-key", "ANTHROPIC_API_KEY": "test-key", "GOOGLE_API_KEY": "test-key"}
+# Set by the Azure and Claude-on-Vertex pages; listed so each is put back after the page.
+FAKE_ENVIRONMENT |= dict.fromkeys(
+    (
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_API_KEY",
+        "OPENAI_API_VERSION",
+        "ANTHROPIC_VERTEX_PROJECT_ID",
+        "CLOUD_ML_REGION",
+    ),
+    "test-value",
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import (
+    ContentFilterError,
     HarnessError,
     IncompleteResponseError,
     MalformedResponseError,
@@ -17,6 +18,7 @@ from harness.errors import (
     ModelsError,
     NoToolCallsError,
     ProviderError,
+    ProviderSetupError,
     StrictModeError,
     ToolArgumentsError,
     ToolCallError,
@@ -82,6 +84,8 @@ __all__ = [
     "AsyncToolCallStream",
     "HarnessError",
     "IncompleteResponseError",
+    "ContentFilterError",
+    "ProviderSetupError",
     "MalformedResponseError",
     "MissingKeyError",
     "Mode",

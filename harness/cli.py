@@ -373,7 +373,11 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
         ),
         lazy_epilog=_conformance_epilog,
     )
-    parser.add_argument("--providers", type=_names, help="comma-separated: openai,openai+strict,anthropic,... (all)")
+    parser.add_argument(
+        "--providers",
+        type=_names,
+        help="comma-separated: openai,openai+strict,azure,... or all (default: the eight of the five APIs)",
+    )
     rows = parser.add_mutually_exclusive_group()
     rows.add_argument("--features", type=_names, help="comma-separated feature names (all)")
     rows.add_argument(

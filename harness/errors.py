@@ -125,6 +125,34 @@ class IncompleteResponseError(HarnessError):
         super().__init__(message)
 
 
+class ContentFilterError(IncompleteResponseError):
+    """The provider's content filter stopped the answer (finish reason ``content_filter``).
+
+    ``categories`` names the filters that fired (``"violence"``, ``"jailbreak"``), as the provider's
+    ``content_filter_results`` reported them; empty when it named none.
+    """
+
+    def __init__(self, *, provider: str, categories: tuple[str, ...], calls_seen: int) -> None:
+        super().__init__(provider=provider, finish_reason="content_filter", calls_seen=calls_seen)
+        self.categories = categories
+        named = ", ".join(categories) if categories else "no category named"
+        self.args = (
+            f"{provider}'s content filter stopped the answer ({named}) after {calls_seen} tool call(s); "
+            "the answer is incomplete",
+        )
+
+
+class ProviderSetupError(HarnessError, ValueError):
+    """A client cannot be built from the environment: ``variables`` names what is missing."""
+
+    def __init__(self, *, provider: str, variables: tuple[str, ...], hint: str = "") -> None:
+        self.provider = provider
+        self.variables = variables
+        super().__init__(
+            f"{provider} needs {', '.join(variables)} set in the environment{hint}; or pass client= an SDK client"
+        )
+
+
 class ProviderError(HarnessError):
     """The provider answered that the request failed (a ``failed`` or ``cancelled`` response, an error event)."""
 

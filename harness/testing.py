@@ -46,6 +46,9 @@ __all__ = ["MockProvider", "UnexpectedRequestError", "sdk_client"]
 #: Vertex AI needs a project and a location; these never leave the process.
 VERTEX_PROJECT = "harness-test-project"
 VERTEX_LOCATION = "us-central1"
+#: Azure OpenAI's resource and API version for `sdk_client`; never reached.
+AZURE_ENDPOINT = "https://harness-test.openai.azure.com"
+AZURE_API_VERSION = "2024-10-21"
 DEFAULT_MODEL = "test-model"
 
 
@@ -112,6 +115,8 @@ def sdk_client(
 
     ``openai``, ``openai-responses`` and the OpenAI-compatible servers (``groq``, ...; on their own base URL)
     give ``openai.OpenAI`` (``AsyncOpenAI`` with ``async_client``, the word `harness.from_provider` uses),
+    ``azure`` and ``azure-responses`` give ``openai.AzureOpenAI`` (``AsyncAzureOpenAI``) on the dated API,
+    ``anthropic-vertex`` ``anthropic.AnthropicVertex`` (``AsyncAnthropicVertex``) with a fixed token,
     ``anthropic`` gives ``anthropic.Anthropic`` (``AsyncAnthropic``), ``google`` and ``vertexai`` a
     ``genai.Client`` (it serves both; ``async_client`` only checks the transport can serve async requests).
     ``is_async`` is the old name of ``async_client``, still taken.
@@ -149,6 +154,31 @@ def sdk_client(
         # The server's own base URL (DeepSeek's /beta, which serves strict and non-strict requests alike).
         profile = PROFILES[prefix]
         base_url = profile.strict_base_url or profile.base_url
+    if prefix == "anthropic-vertex":
+        import anthropic
+
+        # A fixed access token (``api_key``): no Google credential is looked up, no token is requested.
+        vertex: dict[str, Any] = {
+            "region": VERTEX_LOCATION,
+            "project_id": VERTEX_PROJECT,
+            "access_token": api_key,
+            "base_url": base_url,
+        }
+        if is_async:
+            return anthropic.AsyncAnthropicVertex(**vertex, http_client=_async_http(prefix, transport), max_retries=0)
+        return anthropic.AnthropicVertex(**vertex, http_client=_sync_http(prefix, transport), max_retries=0)
+    if prefix in ("azure", "azure-responses"):
+        import openai
+
+        # The dated API: the deployment in the path, ``api-version`` in the query, the key in ``api-key``.
+        azure: dict[str, Any] = {
+            "azure_endpoint": base_url or AZURE_ENDPOINT,
+            "api_key": api_key,
+            "api_version": AZURE_API_VERSION,
+        }
+        if is_async:
+            return openai.AsyncAzureOpenAI(**azure, http_client=_async_http(prefix, transport), max_retries=0)
+        return openai.AzureOpenAI(**azure, http_client=_sync_http(prefix, transport), max_retries=0)
     if prefix in ("openai", "openai-responses", *COMPATIBLE_PREFIXES):
         import openai
 

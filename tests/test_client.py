@@ -21,6 +21,7 @@ from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
 
 def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, Any]:
     """A text-only answer in each provider's wire shape, optionally with a finish reason."""
+    prefix = get_provider(prefix).wire  # the wire it speaks
     if prefix == "openai":
         body = harness.providers.get_provider(prefix).write_response(WireAnswer(), model="m")
         body["choices"][0]["message"].update(content=text, tool_calls=None)
@@ -47,6 +48,7 @@ def text_answer(prefix: str, text: str, finish: str | None = None) -> dict[str, 
 
 def with_truncation(prefix: str, body: dict[str, Any]) -> dict[str, Any]:
     """The same calls, but the provider says it hit its limit."""
+    prefix = get_provider(prefix).wire  # the wire it speaks
     if prefix == "openai":
         body["choices"][0]["finish_reason"] = "length"
     elif prefix == "openai-responses":
@@ -311,9 +313,9 @@ def test_streams_that_stop_early_or_carry_no_calls(prefix: str) -> None:
         "openai": ('"finish_reason":"tool_calls"', '"finish_reason":"length"'),
         "openai-responses": ('"type":"response.completed"', '"type":"response.incomplete"'),
         "anthropic": ('"stop_reason":"tool_use"', '"stop_reason":"max_tokens"'),
-    }.get(prefix, ('"finishReason":"STOP"', '"finishReason":"MAX_TOKENS"'))
+    }.get(provider.wire, ('"finishReason":"STOP"', '"finishReason":"MAX_TOKENS"'))
     truncated = truncated.replace(*cut)
-    if prefix == "openai-responses":
+    if provider.wire == "openai-responses":
         truncated = truncated.replace(
             '"status":"completed","output":[{',
             '"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[{',
@@ -376,6 +378,7 @@ def test_create_with_response_continues_the_conversation(prefix: str) -> None:
 
 def assert_results_sent(prefix: str, body: dict[str, Any], outputs: list[str], errors: list[bool]) -> None:
     """The second request answers every call in the shape the provider demands."""
+    prefix = get_provider(prefix).wire  # the wire it speaks
     if prefix == "openai":
         assistant, *results = body["messages"][-4:]
         assert [c["id"] for c in assistant["tool_calls"]] == ["call_0", "call_1", "call_2"]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 
 import harness
 from harness import Usage
+from harness.providers import get_provider
 from harness.testing import MockProvider
 from tests._seed import CALLS, MESSAGES, RESPONSE_MODEL, Unrelated, Weather, dumps
 from tests._seed import FIRST_PARTY_PREFIXES as PREFIXES
@@ -21,6 +22,7 @@ BAD_TORONTO = Weather.model_construct(location="Toronto", units="celsius")
 
 def tool_results(prefix: str, body: dict[str, Any]) -> list[str]:
     """The text of every tool result the last turn of a request sends back."""
+    prefix = get_provider(prefix).wire  # the wire it speaks
     if prefix == "openai":
         tail = []
         for message in reversed(body["messages"]):
@@ -37,6 +39,7 @@ def tool_results(prefix: str, body: dict[str, Any]) -> list[str]:
 
 
 def last_user_text(prefix: str, body: dict[str, Any]) -> str:
+    prefix = get_provider(prefix).wire  # the wire it speaks
     if prefix == "openai":
         return str(body["messages"][-1]["content"])
     if prefix == "openai-responses":

@@ -35,7 +35,7 @@ def events_of(prefix: str, answer: WireAnswer) -> list[str]:
 
 def cut_before_second_call(prefix: str) -> str:
     events = events_of(prefix, WireAnswer.of(CALLS))
-    index = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[prefix] in event)
+    index = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[get_provider(prefix).wire] in event)
     return "".join(events[:index])
 
 
@@ -71,7 +71,7 @@ def test_an_async_stream_cut_before_its_end_raises(prefix: str) -> None:
 @pytest.mark.parametrize("prefix", ["openai", "openai-responses", "anthropic"])
 def test_a_cut_inside_arguments_is_incomplete_not_bad_json(prefix: str) -> None:
     events = events_of(prefix, WireAnswer.of(CALLS))
-    opening = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[prefix] in event)
+    opening = next(i for i, event in enumerate(events) if SECOND_CALL_OPENS[get_provider(prefix).wire] in event)
     # The opening of the second call and the first half of its arguments, then nothing.
     wire = MockProvider(prefix)
     wire.answer_chunks(["".join(events[: opening + 2]).encode()])

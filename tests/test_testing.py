@@ -31,6 +31,9 @@ SDK_CLASSES: dict[str, tuple[type, type]] = {
     "anthropic": (anthropic.Anthropic, anthropic.AsyncAnthropic),
     "google": (genai.Client, genai.Client),
     "vertexai": (genai.Client, genai.Client),
+    "azure": (openai.AzureOpenAI, openai.AsyncAzureOpenAI),
+    "azure-responses": (openai.AzureOpenAI, openai.AsyncAzureOpenAI),
+    "anthropic-vertex": (anthropic.AnthropicVertex, anthropic.AsyncAnthropicVertex),
 }
 
 # A 429 body in each provider's own shape, and the error its SDK raises for it.
@@ -50,6 +53,9 @@ RATE_LIMITED: dict[str, tuple[dict[str, Any], type[Exception]]] = {
 }
 RATE_LIMITED["openai-responses"] = RATE_LIMITED["openai"]
 RATE_LIMITED["vertexai"] = RATE_LIMITED["google"]
+# Azure and Claude on Vertex pass the API's own error bodies through.
+RATE_LIMITED["azure"] = RATE_LIMITED["azure-responses"] = RATE_LIMITED["openai"]
+RATE_LIMITED["anthropic-vertex"] = RATE_LIMITED["anthropic"]
 
 
 def run(coro: Any) -> Any:
@@ -177,9 +183,7 @@ def test_the_spec_names_the_model() -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_answer_carries_text_finish_reason_and_usage(prefix: str) -> None:
-    length = {"openai": "length", "anthropic": "max_tokens"}.get(prefix, "MAX_TOKENS")
-    if prefix == "openai-responses":
-        length = "max_output_tokens"
+    length = get_provider(prefix).token_limit_reason
     endpoint = MockProvider(prefix)
     endpoint.answer(text="No tools today.").answer(*CALLS, finish_reason=length).answer(*CALLS, usage=Usage(3, 4, 7))
     client = endpoint.client()
@@ -303,7 +307,7 @@ def test_a_request_with_nothing_queued_fails_naming_provider_and_url(prefix: str
     client = endpoint.client()
     client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     # The Anthropic SDK wraps every transport exception in its APIConnectionError, ours included.
-    raised = anthropic.APIConnectionError if prefix == "anthropic" else UnexpectedRequestError
+    raised = anthropic.APIConnectionError if prefix.startswith("anthropic") else UnexpectedRequestError
     with pytest.raises(raised) as info:
         client.create(messages=MESSAGES, response_model=RESPONSE_MODEL)
     error = info.value if isinstance(info.value, UnexpectedRequestError) else info.value.__cause__

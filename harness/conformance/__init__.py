@@ -15,10 +15,11 @@ from harness.conformance._limits import LIMITS, PROVIDER_LOSSES, Limit
 from harness.conformance._report import write_report
 from harness.conformance._results import FAILURES, OUTCOMES, CellResult, Counterexample, Report
 from harness.conformance._rows import Row, model_rows
-from harness.conformance._run import PROVIDERS, run
+from harness.conformance._run import ALL_PROVIDERS, PROVIDERS, run
 from harness.conformance._schemas import schema_rows
 
 __all__ = [
+    "ALL_PROVIDERS",
     "FAILURES",
     "LIMITS",
     "OUTCOMES",

@@ -38,6 +38,9 @@ DEFAULT_MODELS: dict[str, str] = {
     "google": "gemini-2.5-flash",
     "vertexai": "gemini-2.5-flash",
     **{prefix: profile.model for prefix, profile in PROFILES.items()},
+    "azure": "gpt-4.1-mini",
+    "azure-responses": "gpt-4.1-mini",
+    "anthropic-vertex": "claude-sonnet-4-5",
 }
 #: A dummy key for libraries that insist on one; nothing checks it.
 API_KEY = "harness-conformance"

@@ -180,7 +180,13 @@ PROVIDER_LOSSES: tuple[Limit, ...] = (
 
 
 def limits_for(provider: str, errors: Iterable[str]) -> list[Limit] | None:
-    """The entries that explain every error type for ``provider``, or ``None`` if one is not listed."""
+    """The entries that explain every error type for ``provider``, or ``None`` if one is not listed.
+
+    An API routed elsewhere has its wire's limits (``azure+strict`` those of ``openai+strict``)."""
+    from harness.providers import get_provider
+
+    prefix, strict, _ = provider.partition("+")
+    provider = get_provider(prefix).wire + strict + _
     found: list[Limit] = []
     for error in errors:
         entry = next((limit for limit in LIMITS if provider in limit.providers and error in limit.errors), None)

@@ -22,18 +22,23 @@ from harness.conformance._endpoint import check_model_names, current_models, use
 from harness.conformance._property import Cell, CellRun, unclaimed
 from harness.conformance._results import CellResult, Report
 from harness.conformance._rows import Row, fixed_unions
-from harness.providers import COMPATIBLE_PREFIXES, PREFIXES
+from harness.providers import COMPATIBLE_PREFIXES, PREFIXES, get_provider
 
-#: Every provider the report knows: each API, and each strict mode as a provider of its own.
+#: Every provider the report knows: each API, and each strict mode as a provider of its own. ``--providers all``.
 ALL_PROVIDERS: tuple[str, ...] = tuple(
     label
     for prefix in PREFIXES
     for label in (prefix, f"{prefix}+strict")
     if label == prefix or prefix in STRICT_PREFIXES
 )
-#: The report's default columns: the OpenAI-compatible servers come only when asked for (``--providers``).
+#: The report's default columns: the APIs with a wire of their own (and their strict modes), so its time
+#: stays comparable; the OpenAI-compatible servers and the APIs routed elsewhere (``azure``,
+#: ``anthropic-vertex``) come only when asked for (``--providers``, or ``--providers all``).
 PROVIDERS: tuple[str, ...] = tuple(
-    label for label in ALL_PROVIDERS if label.partition("+")[0] not in COMPATIBLE_PREFIXES
+    label
+    for label in ALL_PROVIDERS
+    if label.partition("+")[0] not in COMPATIBLE_PREFIXES
+    and get_provider(label.removesuffix("+strict")).wire == label.removesuffix("+strict")
 )
 
 

@@ -15,6 +15,9 @@ _MODULES = {
     "vertexai": ("harness.providers.google", "VERTEX"),
     # The OpenAI-compatible servers (groq, openrouter, ...): one Chat Completions adapter each.
     **{prefix: ("harness.providers.openai_chat", "COMPATIBLE") for prefix in PROFILES},
+    "azure": ("harness.providers.azure", "CHAT"),
+    "azure-responses": ("harness.providers.azure", "RESPONSES"),
+    "anthropic-vertex": ("harness.providers.anthropic_vertex", "PROVIDER"),
 }
 
 PREFIXES = tuple(_MODULES)

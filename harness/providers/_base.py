@@ -306,6 +306,12 @@ class Provider(ABC):
     #: The finish reason that means "stopped at the token limit", in the provider's words.
     token_limit_reason: str = "length"
 
+    @property
+    def wire(self) -> str:
+        """The prefix whose wire format this API speaks: its own, or the one it routes elsewhere
+        (``azure`` speaks ``openai``'s, ``anthropic-vertex`` ``anthropic``'s)."""
+        return self.name
+
     def serves(self, path: str) -> bool:
         return any(pattern.fullmatch(path) for pattern in self.paths)
 

@@ -3,11 +3,12 @@
 A request is matched on its method, its path with its query, and its body as canonical JSON (keys
 sorted, no spacing). Headers are not matched (SDK versions, ``x-stainless-*`` and user agents change
 with every upgrade), nor is the host: a cassette recorded through a base-URL override, a proxy or the
-emulator replays against the default endpoint. Nor is what a base URL puts before an API's route
-(``/chat/completions``, ``/responses``, ``/messages``): a version, Groq's ``/openai/v1``, OpenRouter's
-``/api/v1``, the emulator's ``/<prefix>``, so a cassette recorded against a local vLLM or the emulator
-replays against the server's own URL. Vertex AI's project and location are not matched either, so a
-cassette recorded in one project replays in another.
+emulator replays against the default endpoint (or another Azure resource). Nor is what a base URL
+puts before an API's route (``/chat/completions``, ``/responses``, ``/messages``): a version, Groq's
+``/openai/v1``, OpenRouter's ``/api/v1``, the emulator's ``/<prefix>``, Azure OpenAI's deployment path, so
+a cassette recorded against a local vLLM or the emulator replays against the server's own URL. Vertex
+AI's project and location (Gemini and Claude alike) are not matched either, so a cassette recorded in one
+project or region replays in another; nor is Azure OpenAI's ``api-version``.
 
 Lookups go through `RequestIndex`, a dict from key to the recorded positions in order, so the
 cost of a lookup does not grow with the cassette.
@@ -24,19 +25,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harness.recording._redact import REDACTED, redact_uri
 
-#: Query parameters that carry a key: never part of what is matched.
-_SECRET_QUERY = frozenset({"key"})
+#: Query parameters never part of what is matched: a key, and Azure OpenAI's ``api-version``.
+_SECRET_QUERY = frozenset({"key", "api-version"})
 # Vertex AI's project form and its API-key (express) form name the same model.
 _VERTEX_SCOPE = re.compile(r"/projects/[^/]+/locations/[^/]+(?=/publishers/)")
 # The routes of the OpenAI and Anthropic wires: what comes before one is the base URL's own path.
 _BASE_PATH = re.compile(r"^.*?(?=/(?:chat/completions|responses|messages)(?:/|$))")
+# Azure OpenAI's dated API names the deployment in the path (the body names it too, as the model).
+_AZURE_DEPLOYMENT = re.compile(r"(?<=/openai/deployments/)[^/]+")
 
 
 def canonical_path(uri: str, secrets: Sequence[str] = ()) -> str:
     """The path and sorted query of ``uri``, without the host, keys or Vertex AI project and location."""
     parts = urlsplit(redact_uri(uri, secrets))
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SECRET_QUERY)
-    path = _BASE_PATH.sub("", _VERTEX_SCOPE.sub("", parts.path), count=1)
+    path = _BASE_PATH.sub("", _AZURE_DEPLOYMENT.sub("*", _VERTEX_SCOPE.sub("", parts.path)), count=1)
     return f"{path}?{urlencode(query)}" if query else path
 
 

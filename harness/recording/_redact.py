@@ -49,6 +49,7 @@ KEY_VARIABLES = (
     "ANTHROPIC_API_KEY",
     "GOOGLE_API_KEY",
     "GEMINI_API_KEY",
+    "AZURE_OPENAI_API_KEY",
     *COMPATIBLE_KEY_VARIABLES,  # GROQ_API_KEY, OPENROUTER_API_KEY, ... (harness/providers/_compatible.py)
 )
 

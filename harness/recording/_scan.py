@@ -45,6 +45,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("openai-key", re.compile(r"(?<![A-Za-z0-9_\-])(sk-(?!ant-)[A-Za-z0-9_\-]{20,})")),
     ("google-api-key", re.compile(r"(?<![A-Za-z0-9_\-])(AIza[0-9A-Za-z_\-]{35})" + _TOKEN_END)),
     ("google-oauth-token", re.compile(r"(?<![A-Za-z0-9_\-])(ya29\.[0-9A-Za-z_\-.]{20,})")),
+    # Azure OpenAI keys carry no prefix: 32 hexadecimal characters (older resources) or 84 letters and digits
+    # (newer ones). Only a value given as ``api-key`` on the same line is reported, so ids and hashes are not.
+    (
+        "azure-openai-key",
+        re.compile(r"(?i:api-key)[\"']?\s*[:=]\s*[\[\"'\s-]*([0-9a-fA-F]{32}|[A-Za-z0-9]{84})" + _TOKEN_END),
+    ),
     ("jwt", re.compile(r"(?<![A-Za-z0-9_\-])(eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})")),
     ("bearer-token", re.compile(r"\b(?i:bearer)\s+([A-Za-z0-9_\-.~+/]{20,}=*)")),
 )

@@ -28,7 +28,12 @@ _REPLAY_VARIABLES = {
     "anthropic": ("ANTHROPIC_API_KEY",),
     "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
     **{prefix: (p.key_variable,) for prefix, p in PROFILES.items() if p.key_variable and p.key_required},
+    "azure": ("AZURE_OPENAI_API_KEY",),
+    "azure-responses": ("AZURE_OPENAI_API_KEY",),
 }
+#: Azure's resource for a replay where none is set (the host is not matched).
+_AZURE_REPLAY_ENDPOINT = "https://harness-replay.openai.azure.com"
+_ANTHROPIC_VERTEX_DEFAULTS = {"ANTHROPIC_VERTEX_PROJECT_ID": "harness-replay-project", "CLOUD_ML_REGION": "us-east5"}
 _VERTEX_DEFAULTS = {"GOOGLE_CLOUD_PROJECT": "harness-replay-project", "GOOGLE_CLOUD_LOCATION": "us-central1"}
 
 
@@ -81,10 +86,14 @@ class _Unread(AtomicPersister):
         raise CassetteNotFoundError()
 
 
-def _fixed_vertex_token(replaying: bool) -> bool:
+_ROUTED = ("azure", "azure-responses", "anthropic-vertex")
+
+
+def _fixed_vertex_token(replaying: bool, base_url_variable: str = "GOOGLE_VERTEX_BASE_URL") -> bool:
     """Whether Vertex AI gets a fixed token instead of looking up Google credentials.
 
-    Always when replaying. When recording, only against a stand-in (``GOOGLE_VERTEX_BASE_URL`` set) on a
+    Always when replaying. When recording, only against a stand-in (``GOOGLE_VERTEX_BASE_URL`` set, or
+    ``ANTHROPIC_VERTEX_BASE_URL`` for Claude) on a
     machine with no Google credentials, where the lookup could only fail or wait on a metadata server.
     """
     if os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
@@ -92,8 +101,9 @@ def _fixed_vertex_token(replaying: bool) -> bool:
     if replaying:
         return True
     default_credentials = Path("~/.config/gcloud/application_default_credentials.json").expanduser()
-    has_key_only = bool(os.environ.get("GOOGLE_API_KEY")) and not os.environ.get("GOOGLE_CLOUD_PROJECT")
-    return bool(os.environ.get("GOOGLE_VERTEX_BASE_URL")) and not default_credentials.exists() and not has_key_only
+    gemini = base_url_variable == "GOOGLE_VERTEX_BASE_URL"
+    has_key_only = gemini and bool(os.environ.get("GOOGLE_API_KEY")) and not os.environ.get("GOOGLE_CLOUD_PROJECT")
+    return bool(os.environ.get(base_url_variable)) and not default_credentials.exists() and not has_key_only
 
 
 class HarnessTest:
@@ -135,7 +145,14 @@ class HarnessTest:
             kwargs.setdefault("credentials", Credentials("harness-replay-token"))  # type: ignore[no-untyped-call]
             for name, default in _VERTEX_DEFAULTS.items():
                 kwargs.setdefault(name.removeprefix("GOOGLE_CLOUD_").lower(), os.environ.get(name) or default)
-        if self.replaying and prefix in ("openai", "openai-responses", "anthropic", *PROFILES):
+        if prefix in ("azure", "azure-responses") and self.replaying and not os.environ.get("AZURE_OPENAI_ENDPOINT"):
+            kwargs.setdefault("azure_endpoint", _AZURE_REPLAY_ENDPOINT)
+        if prefix == "anthropic-vertex" and _fixed_vertex_token(self.replaying, "ANTHROPIC_VERTEX_BASE_URL"):
+            kwargs.setdefault("access_token", "harness-replay-token")  # as for Gemini on Vertex: nothing is looked up
+            for name, default in _ANTHROPIC_VERTEX_DEFAULTS.items():
+                key = "region" if name == "CLOUD_ML_REGION" else "project_id"
+                kwargs.setdefault(key, os.environ.get(name) or default)
+        if self.replaying and prefix in ("openai", "openai-responses", "anthropic", *_ROUTED, *PROFILES):
             kwargs.setdefault("max_retries", 0)  # a miss is reported at once, not after back-off
         return harness.from_provider(spec, async_client=async_client, **kwargs)
 

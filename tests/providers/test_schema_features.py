@@ -242,7 +242,9 @@ def iterable_of(model: type[BaseModel]) -> Any:
     return Iterable[model]  # type: ignore[valid-type]
 
 
-VARIANTS = tuple((prefix, False) for prefix in FIRST_PARTY_PREFIXES) + STRICT_VARIANTS
+# The APIs with a wire of their own: azure/ and anthropic-vertex/ declare tools as openai/ and anthropic/ do.
+WIRES = tuple(p for p in FIRST_PARTY_PREFIXES if harness.providers.get_provider(p).wire == p)
+VARIANTS = tuple((prefix, False) for prefix in WIRES) + STRICT_VARIANTS
 OPENAI_STRICT = ("openai-strict", "openai-responses-strict")
 GOOGLE = ("google", "vertexai")
 

@@ -157,7 +157,9 @@ def test_environment_keys_are_redacted_in_uris(secrets: list[str]) -> None:
 
 
 def test_secret_values_reads_the_key_variables_and_configured_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY"} <= set(KEY_VARIABLES)
+    assert {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY"} <= set(
+        KEY_VARIABLES
+    )
     assert secret_values() == []
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_OPENAI)
     monkeypatch.setenv("GOOGLE_API_KEY", FAKE_GOOGLE)
