@@ -437,7 +437,7 @@ def _conformance_epilog() -> str:
 
     more = [label for label in ALL_PROVIDERS if label not in PROVIDERS]
     return (
-        f"Providers (--providers, default all): {', '.join(PROVIDERS)}. "
+        f"Providers (--providers, default): {', '.join(PROVIDERS)}. "
         f"Only when named, or with --providers all: {', '.join(more)}. "
         f"Features (--features, default all): {', '.join(FEATURES)}. "
         "Instead of features, rows of your own tool models: --models MODULE[:ATTR] (a module's BaseModels, or a "

@@ -117,6 +117,8 @@ async def _handle(state: EmulatorState, request: Request) -> Response:
     answer = decision.answer
     if fault is not None and fault.name == "max_tokens":
         answer = WireAnswer(answer.calls[:1], answer.text, provider.token_limit_reason, answer.usage)
+    if fault is not None and fault.name == "content_filter":
+        answer = WireAnswer((), "", "content_filter", answer.usage)
     malformed = fault is not None and fault.name == "malformed_arguments" and bool(answer.calls)
     if malformed:
         answer = _with_first_call(answer, halves(answer.calls[0].arguments)[0])

@@ -17,6 +17,8 @@ FAULTS = {
     "max_tokens": "the answer stops at the token limit (length, max_tokens, MAX_TOKENS, max_output_tokens)",
     "malformed_arguments": "the first call's arguments are cut JSON",
     "slow": "the first byte waits (argument: seconds, default 1)",
+    "content_filter": "the answer stops at the provider's content filter (finish reason content_filter; Azure also "
+    "names the filtered category, hate, as its content_filter_results do)",
     "tool_use_failed": "a server's own refusal of the model's call (Groq's 400 tool_use_failed with failed_generation)",
 }
 

@@ -25,7 +25,7 @@ from typing import Any
 from harness.errors import ContentFilterError, ProviderSetupError
 from harness.providers import _openai
 from harness.providers._answers import Where, get
-from harness.providers._base import ParsedAnswer, RawCall, SDKClient, StreamReader
+from harness.providers._base import ParsedAnswer, RawCall, SDKClient, StreamReader, WireAnswer
 from harness.providers._fields import bearer_token
 from harness.providers.openai_chat import OpenAIChat, _ChatStreamReader
 from harness.providers.openai_responses import OpenAIResponses
@@ -122,6 +122,15 @@ class _Azure(_openai.OpenAIEndpoint):
         return 401, {"error": {"code": "401", "message": MISSING_KEY}}
 
 
+#: The ``content_filter_results`` the emulator writes for its content-filter fault: one category filtered.
+FILTERED = {
+    "hate": {"filtered": True, "severity": "high"},
+    "self_harm": {"filtered": False, "severity": "safe"},
+    "sexual": {"filtered": False, "severity": "safe"},
+    "violence": {"filtered": False, "severity": "safe"},
+}
+
+
 def filter_categories(results: Any) -> tuple[str, ...]:
     """The categories a ``content_filter_results`` object reports as filtered, in its order."""
     if not isinstance(results, Mapping):
@@ -141,6 +150,22 @@ class AzureChat(_Azure, OpenAIChat):
 
     rules = dataclasses.replace(_openai.RULES, provider="azure")
     strict_rules = dataclasses.replace(_openai.STRICT_RULES, provider="azure (strict)")
+
+    def write_response(self, answer: WireAnswer, *, model: str) -> dict[str, Any]:
+        body = super().write_response(answer, model=model)
+        if answer.finish_reason == "content_filter":  # what Azure says of a filtered answer
+            for choice in body.get("choices", ()):
+                choice["content_filter_results"] = dict(FILTERED)
+        return body
+
+    def write_events(self, answer: WireAnswer, *, model: str) -> list[dict[str, Any]]:
+        events = super().write_events(answer, model=model)
+        if answer.finish_reason == "content_filter":
+            for event in events:
+                for choice in event.get("choices", ()) if isinstance(event, dict) else ():
+                    if choice.get("finish_reason") == "content_filter":
+                        choice["content_filter_results"] = dict(FILTERED)
+        return events
 
     def read_response(self, response: Any) -> ParsedAnswer:
         answer = super().read_response(response)

@@ -89,8 +89,10 @@ def test_conformance_help_lists_the_providers_and_the_features(capsys: pytest.Ca
     out = " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal's width
     more = ", ".join(label for label in ALL_PROVIDERS if label not in PROVIDERS)
     out = out.replace("- ", "-")  # the terminal's width may wrap a name at its hyphen
-    assert f"Providers (--providers, default {', '.join(PROVIDERS)}; also {more}; or all)." in out
+    assert f"Providers (--providers, default): {', '.join(PROVIDERS)}." in out
+    assert f"Only when named, or with --providers all: {more}." in out
     assert f"Features (--features, default all): {', '.join(FEATURES)}." in out
+    assert "--models MODULE[:ATTR]" in out and "--schemas PATH..." in out
 
 
 def test_emulate_help_gives_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
