@@ -42,7 +42,7 @@ from vcr.request import Request as VcrRequest
 from harness._http import ChunkStream
 from harness.recording._errors import AlreadyPlayedError, NoCassetteError, NoMatchError
 from harness.recording._format import _COMPRESSED, _TOKEN, split_events  # the loader's own rules
-from harness.recording._matching import RequestIndex, canonical_path, nearest, request_key
+from harness.recording._matching import RequestIndex, nearest, request_key, shown_path
 
 
 @dataclass
@@ -139,7 +139,7 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
                         return self.data[position][1]
             if not self.write_protected:
                 return None
-            line = f"{request.method} {canonical_path(request.uri)}"
+            line = f"{request.method} {shown_path(request.uri)}"
             mode = str(getattr(self.record_mode, "value", self.record_mode))
             if not self.rewound:
                 raise NoCassetteError(
@@ -152,7 +152,7 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
             diffs: list[str] = []
             if miss is not None:
                 stored = self.data[miss[0]][0]
-                near, diffs = f"{stored.method} {canonical_path(stored.uri)} (interaction {miss[0]})", miss[1]
+                near, diffs = f"{stored.method} {shown_path(stored.uri)} (interaction {miss[0]})", miss[1]
             raise NoMatchError(
                 path=self._path,
                 record_mode=mode,
@@ -165,7 +165,7 @@ class HarnessCassette(Cassette):  # type: ignore[misc]  # vcrpy is untyped
     def unplayed(self) -> list[str]:
         """The loaded interactions this test never played, as request lines."""
         return [
-            f"{request.method} {canonical_path(request.uri)} (interaction {position})"
+            f"{request.method} {shown_path(request.uri)} (interaction {position})"
             for position, (request, _) in enumerate(self.data[: self._loaded_count])
             if self.play_counts[position] == 0
         ]

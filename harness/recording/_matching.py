@@ -43,6 +43,12 @@ def canonical_path(uri: str, secrets: Sequence[str] = ()) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def shown_path(uri: str) -> str:
+    """The path and query of ``uri`` as a message shows it: keys redacted, nothing else left out."""
+    parts = urlsplit(redact_uri(uri, ()))
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 def canonical_body(body: bytes | str | None, secrets: Sequence[str] = ()) -> str:
     """The body as canonical JSON text (raw text when it is not JSON); secret values read as redacted."""
     if body is None:
