@@ -81,6 +81,9 @@ class OpenAIProvider(Provider, ABC):
             return SDKClient(openai.AsyncOpenAI(**sdk_kwargs), is_async=True)
         return SDKClient(openai.OpenAI(**sdk_kwargs), is_async=False)
 
+    #: The SDK clients `wrap_client` takes, in words, for its error.
+    client_kinds = "an openai.OpenAI or openai.AsyncOpenAI client"
+
     def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
         import openai
 
@@ -88,9 +91,7 @@ class OpenAIProvider(Provider, ABC):
             return SDKClient(client, is_async=True)
         if isinstance(client, openai.OpenAI):
             return SDKClient(client, is_async=False)
-        raise TypeError(
-            f"{self.name} needs an openai.OpenAI or openai.AsyncOpenAI client, got {type(client).__qualname__}"
-        )
+        raise TypeError(f"{self.name} needs {self.client_kinds}, got {type(client).__qualname__}")
 
     def is_api_error(self, exc: BaseException) -> bool:
         import openai

@@ -101,17 +101,7 @@ class _Azure(_openai.OpenAIEndpoint):
         client = plain(base_url=base_url, api_key=api_key or token_provider, default_headers=headers, **sdk_kwargs)
         return SDKClient(client, is_async=async_client)
 
-    def wrap_client(self, client: Any, *, async_client: bool) -> SDKClient:
-        import openai
-
-        if isinstance(client, openai.AsyncOpenAI):
-            return SDKClient(client, is_async=True)
-        if isinstance(client, openai.OpenAI):
-            return SDKClient(client, is_async=False)
-        raise TypeError(
-            f"{self.name} needs an openai.AzureOpenAI or AsyncAzureOpenAI client (or openai.OpenAI on the v1 API), "
-            f"got {type(client).__qualname__}"
-        )
+    client_kinds = "an openai.AzureOpenAI or AsyncAzureOpenAI client (or openai.OpenAI on the v1 API)"
 
     def api_key_present(self, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
         """``api-key: <key>``, or ``Authorization: Bearer`` (an Entra token, or the key on the v1 API)."""
