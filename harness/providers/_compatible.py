@@ -10,6 +10,7 @@ This module imports no SDK: ``harness.providers`` reads `PROFILES` to list the s
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import MissingKeyError, StrictModeError
+from harness.providers._openai import STRICT_RULES as OPENAI_STRICT
 from harness.providers._schema import SchemaRules
 
 
@@ -131,57 +133,13 @@ class CompatibleProfile:
 
 # DeepSeek's strict mode: OpenAI's subset, with fewer string formats and no length or item-count bounds.
 # https://api-docs.deepseek.com/guides/function_calling (strict mode, beta)
-_DEEPSEEK_STRICT = SchemaRules(
+assert OPENAI_STRICT.allowed is not None  # strict modes list what they take
+_DEEPSEEK_STRICT = dataclasses.replace(
+    OPENAI_STRICT,
     provider="deepseek (strict)",
-    allowed=frozenset(
-        {
-            "type",
-            "properties",
-            "required",
-            "additionalProperties",
-            "items",
-            "anyOf",
-            "enum",
-            "const",
-            "$ref",
-            "$defs",
-            "description",
-            "title",
-            "pattern",
-            "format",
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "multipleOf",
-        }
-    ),
-    described=frozenset(
-        {
-            "minLength",
-            "maxLength",
-            "minItems",
-            "maxItems",
-            "uniqueItems",
-            "default",
-            "examples",
-            "minProperties",
-            "maxProperties",
-        }
-    ),
-    unsupported={
-        "prefixItems": "a tuple (fixed positions in an array)",
-        "allOf": "an intersection of schemas",
-        "not": "a negated schema",
-        "if": "a conditional schema",
-        "patternProperties": "pattern-keyed properties",
-    },
+    allowed=OPENAI_STRICT.allowed - {"minItems", "maxItems"},
+    described=OPENAI_STRICT.described | {"minItems", "maxItems"},
     formats=frozenset({"email", "hostname", "ipv4", "ipv6", "uuid"}),
-    one_of_as_any_of=True,
-    no_ref_siblings=True,
-    closed_objects=True,
-    all_required=True,
-    typed=True,
 )
 
 _MISTRAL_IDS = IdRule(
