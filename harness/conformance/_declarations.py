@@ -21,6 +21,7 @@ from harness._toolset import tool_name, wire_arguments
 from harness.conformance._endpoint import Exchange
 from harness.providers import Provider
 from harness.providers._base import DeclaredTool
+from harness.providers._schema import accepts_null, resolve
 from harness.values import as_json_schema
 
 JSON = dict[str, Any]
@@ -102,46 +103,22 @@ def absent_as_null(value: Any, schema: Any, defs: dict[str, Any]) -> Any:
     says "absent". The round trip then checks the client reads that null back as absent."""
     if not isinstance(schema, dict):
         return value
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return absent_as_null(value, defs.get(ref.removeprefix("#/$defs/")), defs)
+    schema = resolve(schema, defs)
     if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
         properties = schema["properties"]
         out = {key: absent_as_null(item, properties.get(key), defs) for key, item in value.items()}
         for key in schema.get("required", ()):
-            if key not in out and key in properties and _admits_null(properties[key], defs):
+            if key not in out and key in properties and accepts_null(properties[key], defs):
                 out[key] = None
         return out
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [absent_as_null(item, schema["items"], defs) for item in value]
     for branches in (schema.get("anyOf"), schema.get("oneOf")):
         if isinstance(branches, list) and isinstance(value, dict):
-            objects = [b for b in branches if isinstance(b, dict) and _resolved(b, defs).get("type") == "object"]
+            objects = [b for b in branches if isinstance(b, dict) and resolve(b, defs).get("type") == "object"]
             if len(objects) == 1:
                 return absent_as_null(value, objects[0], defs)
     return value
-
-
-def _resolved(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = defs.get(ref.removeprefix("#/$defs/"))
-        return target if isinstance(target, dict) else {}
-    return schema
-
-
-def _admits_null(schema: Any, defs: dict[str, Any]) -> bool:
-    if not isinstance(schema, dict):
-        return False
-    schema = _resolved(schema, defs)
-    if ("const" in schema and schema["const"] is not None) or (
-        isinstance(schema.get("enum"), list) and None not in schema["enum"]
-    ):
-        return False
-    kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind):
-        return True
-    return any(_admits_null(branch, defs) for branch in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
 
 
 @functools.lru_cache(maxsize=1024)

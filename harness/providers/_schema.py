@@ -94,7 +94,7 @@ def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = 
     without a written default (``default_factory``) the key is dropped and pydantic fills it in.
     """
     defs = schema.get("$defs", {}) if defs is None else defs
-    schema = _resolve(schema, defs)
+    schema = resolve(schema, defs)
     if isinstance(value, dict) and "properties" in schema:
         required = set(schema.get("required", ()))
         props = schema["properties"]
@@ -103,7 +103,7 @@ def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = 
             sub = props.get(key)
             if sub is None:
                 out[key] = item
-            elif item is None and key not in required and not _accepts_null(sub, defs):
+            elif item is None and key not in required and not accepts_null(sub, defs):
                 if sub.get("default") is not None:
                     out[key] = copy.deepcopy(sub["default"])
             else:
@@ -121,7 +121,7 @@ def restore_omitted(value: Any, schema: JSON, defs: Mapping[str, JSON] | None = 
     for key in ("anyOf", "oneOf"):
         if key in schema and isinstance(value, (dict, list)):
             for branch in schema[key]:
-                if _shape_fits(value, _resolve(branch, defs)):
+                if _shape_fits(value, resolve(branch, defs)):
                     return restore_omitted(value, branch, defs)
     return value
 
@@ -204,7 +204,7 @@ def _require_all(out: JSON, notes: dict[str, Any]) -> None:
 
 
 def _nullable(schema: JSON) -> JSON:
-    if _accepts_null(schema, {}):
+    if accepts_null(schema, {}):
         return schema
     if "anyOf" in schema:
         return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
@@ -279,7 +279,7 @@ def _require_tags(schema: JSON, defs: Mapping[str, JSON]) -> None:
         if not isinstance(tag, str):
             continue
         for branch in node.get("oneOf", ()):
-            target = _resolve(branch, defs) if isinstance(branch, dict) else {}
+            target = resolve(branch, defs) if isinstance(branch, dict) else {}
             if tag in target.get("properties", {}) and tag not in target.get("required", ()):
                 target["required"] = [*target.get("required", ()), tag]
 
@@ -403,21 +403,29 @@ def _cycle_edges(graph: Mapping[str, set[str]]) -> frozenset[tuple[str, str]]:
     return frozenset((a, b) for a, targets in graph.items() for b in targets if a in reach.get(b, set()))
 
 
-def _resolve(schema: JSON, defs: Mapping[str, JSON]) -> JSON:
+def resolve(schema: JSON, defs: Mapping[str, JSON]) -> JSON:
+    """``schema`` with its ``$ref`` (and a lone ``allOf``) followed into ``defs``."""
     schema = _merge_single_all_of(schema)
     while isinstance(schema.get("$ref"), str):
         schema = _merge_single_all_of(defs.get(_def_name(schema["$ref"]), {}))
     return schema
 
 
-def _accepts_null(schema: JSON, defs: Mapping[str, JSON]) -> bool:
-    schema = _resolve(schema, defs) if defs else schema
+def accepts_null(schema: Any, defs: Mapping[str, JSON]) -> bool:
+    """Whether ``schema`` (a node of a document whose definitions are ``defs``) admits ``null``: its type
+    allows null and its ``const`` or ``enum``, where it has one, holds null; or one of its branches does."""
+    if not isinstance(schema, dict):
+        return False
+    schema = resolve(schema, defs) if defs else schema
     kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind):
-        return True
-    if None in schema.get("enum", ()) or ("const" in schema and schema["const"] is None):
-        return True
-    return any(_accepts_null(s, defs) for s in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
+    typed = kind == "null" or (isinstance(kind, list) and "null" in kind)
+    if "const" in schema:
+        own = schema["const"] is None and (typed or kind is None)
+    elif isinstance(schema.get("enum"), list):
+        own = None in schema["enum"] and (typed or kind is None)
+    else:
+        own = typed
+    return own or any(accepts_null(s, defs) for s in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
 
 
 def _shape_fits(value: Any, schema: JSON) -> bool:

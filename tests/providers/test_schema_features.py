@@ -1005,3 +1005,24 @@ def test_a_constant_that_may_be_omitted_can_be_sent_as_null_in_strict_mode(varia
     assert value.model_dump(exclude_unset=True) == {"name": "a"}
     (value,) = run(variant, Flagged, [wire(Flagged, {"name": "a", "flag": True, "level": "low"})], stream=True)
     assert value.model_dump() == {"name": "a", "flag": True, "level": "low"}
+
+
+@pytest.mark.parametrize(
+    ("schema", "admits"),
+    [
+        ({"type": ["string", "null"]}, True),
+        ({"const": None}, True),
+        ({"enum": ["a", None]}, True),
+        ({"anyOf": [{"type": "integer"}, {"type": "null"}]}, True),
+        ({"$ref": "#/$defs/Maybe"}, True),
+        ({"const": True, "type": ["boolean", "null"]}, False),  # the const refuses null, whatever the type says
+        ({"enum": ["a", None], "type": "string"}, False),  # the type refuses it
+        ({"type": "string"}, False),
+    ],
+)
+def test_what_admits_null_follows_type_const_enum_and_branches(schema: JSON, admits: bool) -> None:
+    from harness.providers._schema import accepts_null
+
+    defs = {"Maybe": {"anyOf": [{"type": "string"}, {"type": "null"}]}}
+    assert accepts_null(schema, defs) is admits
+    assert jsonschema.Draft202012Validator({**schema, "$defs": defs}).is_valid(None) is admits  # the oracle agrees
