@@ -86,9 +86,8 @@ def model_cells(models: Any, *, providers: Sequence[str] = PLAIN_PROVIDERS) -> l
 
     _check_providers(providers)
     rows = unique(model_rows(models))
-    return [
-        pytest.param(ModelCell(provider, row), id=ModelCell(provider, row).id) for row in rows for provider in providers
-    ]
+    cells = [ModelCell(provider, row) for row in rows for provider in providers]
+    return [pytest.param(cell, id=cell.id) for cell in cells]
 
 
 def _checked(

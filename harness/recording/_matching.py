@@ -31,15 +31,14 @@ _SECRET_QUERY = frozenset({"key", "api-version"})
 _VERTEX_SCOPE = re.compile(r"/projects/[^/]+/locations/[^/]+(?=/publishers/)")
 # The routes of the OpenAI and Anthropic wires: what comes before one is the base URL's own path.
 _BASE_PATH = re.compile(r"^.*?(?=/(?:chat/completions|responses|messages)(?:/|$))")
-# Azure OpenAI's dated API names the deployment in the path (the body names it too, as the model).
-_AZURE_DEPLOYMENT = re.compile(r"(?<=/openai/deployments/)[^/]+")
 
 
 def canonical_path(uri: str, secrets: Sequence[str] = ()) -> str:
     """The path and sorted query of ``uri``, without the host, keys or Vertex AI project and location."""
     parts = urlsplit(redact_uri(uri, secrets))
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SECRET_QUERY)
-    path = _BASE_PATH.sub("", _AZURE_DEPLOYMENT.sub("*", _VERTEX_SCOPE.sub("", parts.path)), count=1)
+    # (Azure's /openai/deployments/<deployment> is what its base URL puts before /chat/completions.)
+    path = _BASE_PATH.sub("", _VERTEX_SCOPE.sub("", parts.path), count=1)
     return f"{path}?{urlencode(query)}" if query else path
 
 
