@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsonschema
@@ -73,17 +73,17 @@ def _schema_problem(tool: DeclaredTool, model: type[BaseModel]) -> str | None:
 def stricter_problem(exchange: Exchange, instances: Sequence[BaseModel]) -> str | None:
     """The first instance whose arguments the sent schema rejects, or ``None``."""
     assert exchange.received is not None
-    validator_keys = {
-        tool.name: json.dumps(json_schema_of(tool), sort_keys=True)
+    validators = {
+        tool.name: _validator(json.dumps(json_schema_of(tool), sort_keys=True))
         for tool in exchange.received.tools
         if tool.kind == "function"
     }
-    validators = {name: _validator(text) for name, text in validator_keys.items()}
     for i, instance in enumerate(instances):
         name = tool_name(type(instance))
         validator = validators[name]
-        schema = json.loads(validator_keys[name])
-        arguments = absent_as_null(wire_arguments(instance), schema, schema.get("$defs", {}))
+        schema = validator.schema  # parsed once, with the validator (cached by the schema's text)
+        defs = schema.get("$defs", {}) if isinstance(schema, Mapping) else {}
+        arguments = absent_as_null(wire_arguments(instance), schema, defs)
         try:
             error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
         except (jsonschema.exceptions.UnknownType, referencing.exceptions.Unresolvable) as broken:
