@@ -14,6 +14,7 @@ that did not convert faithfully) carries its reason and no union: every provider
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import sys
@@ -28,7 +29,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 from harness._toolset import tool_name
 from harness.errors import ModelsError
 from harness.strategies import UnionSchema
-from harness.values import HypothesisSource, RandomSource, UnsatisfiableSchema, values_for
+from harness.values import HypothesisSource, RandomSource, UnsatisfiableSchema, ValueGenerator, values_for
 
 #: Values tried per draw before an instance is given up on (a value the schema admits but the model's own
 #: validators refuse, such as an e-mail address pydantic's checker does not take).
@@ -203,10 +204,14 @@ def undrawable(model: type[BaseModel]) -> str | None:
 def _drawer(model: type[BaseModel]) -> Any:
     schema = model.model_json_schema(by_alias=True)
 
+    @functools.cache
+    def generator() -> ValueGenerator:  # compiled at the first draw (`measured` has checked it compiles)
+        return ValueGenerator(schema)
+
     def draw(draw_fn: Any) -> BaseModel:
         source = HypothesisSource(draw_fn)
         for _ in range(_TRIES):
-            value = values_for(schema, source)
+            value = generator().draw(source)
             try:
                 return model.model_validate_json(json.dumps(value))
             except ValidationError:
